@@ -1,0 +1,603 @@
+/*
+ * virtio-gpu-xen-lend: virtio-gpu with Venus, virgl and 2D whose blob
+ * resources are mapped into the guest's hostmem window.
+ *
+ * The device is virtio-gpu-gl with three differences: Venus runs without
+ * a GL display (virgl off), 2D resources then go to the plain virtio-gpu
+ * 2D code, and blob mapping goes through one host mapping of the whole
+ * hostmem window with every guest request checked first.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/iov.h"
+#include "qemu/log.h"
+#include "qemu/module.h"
+#include "qemu/units.h"
+#include "qapi/error.h"
+#include "system/system.h"
+#include "ui/console.h"
+#include "hw/qdev-properties.h"
+#include "hw/virtio/virtio.h"
+#include "hw/virtio/virtio-gpu.h"
+#include "hw/virtio/virtio-gpu-bswap.h"
+#include "hw/virtio/virtio-gpu-xen-lend.h"
+#include "trace.h"
+
+#include <sys/mman.h>
+#include <virglrenderer.h>
+
+/* The capset a context asks for with context_init. */
+#define CAPSET_ID(ctx_flags) ((ctx_flags) & VIRTIO_GPU_CONTEXT_INIT_CAPSET_ID_MASK)
+
+static bool virtio_gpu_xen_lend_virgl_on(VirtIOGPU *g)
+{
+    return !virtio_gpu_no_virgl(g->parent_obj.conf);
+}
+
+/*
+ * Put fresh zero pages over [offset, offset + size) of the window.  The
+ * host address stays the same, so neither the memory map nor an
+ * accelerator's view of it needs to change.
+ */
+static int virtio_gpu_xen_lend_zero_window(VirtIOGPUXenLend *xl,
+                                           uint64_t offset, uint64_t size)
+{
+    void *p = mmap(xl->window + offset, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+                   -1, 0);
+
+    return p == MAP_FAILED ? -errno : 0;
+}
+
+static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
+                                          VirtIOGPUXenLendBlob *blob,
+                                          uint64_t offset)
+{
+    uint64_t size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
+    uint32_t fd_type;
+    void *p;
+    int fd, ret;
+
+    ret = virgl_renderer_resource_export_blob(blob->resource_id,
+                                              &fd_type, &fd);
+    if (ret) {
+        return -ret;
+    }
+    p = mmap(xl->window + offset, size, PROT_READ | PROT_WRITE,
+             MAP_SHARED | MAP_FIXED, fd, 0);
+    ret = p == MAP_FAILED ? -errno : 0;
+    close(fd);
+    if (ret) {
+        /* MAP_FIXED may have dropped what was there: restore the hole. */
+        virtio_gpu_xen_lend_zero_window(xl, offset, size);
+        return ret;
+    }
+
+    blob->mapped = true;
+    blob->offset = offset;
+    blob->map_size = size;
+    trace_virtio_gpu_xen_lend_map(blob->resource_id, offset, size, fd_type);
+    return 0;
+}
+
+static void virtio_gpu_xen_lend_unmap_window(VirtIOGPUXenLend *xl,
+                                             VirtIOGPUXenLendBlob *blob)
+{
+    int ret;
+
+    if (!blob->mapped) {
+        return;
+    }
+    trace_virtio_gpu_xen_lend_unmap(blob->resource_id, blob->offset,
+                                    blob->map_size);
+    ret = virtio_gpu_xen_lend_zero_window(xl, blob->offset, blob->map_size);
+    if (ret) {
+        /* Never leave the guest a window onto freed memory. */
+        error_report("virtio-gpu-xen-lend: cannot unmap blob %" PRIu32
+                     ": %s", blob->resource_id, strerror(-ret));
+        abort();
+    }
+    blob->mapped = false;
+}
+
+static VirtIOGPUXenLendBlob *
+virtio_gpu_xen_lend_find_blob(VirtIOGPUXenLend *xl, uint32_t resource_id)
+{
+    return g_hash_table_lookup(xl->blobs, GUINT_TO_POINTER(resource_id));
+}
+
+static bool virtio_gpu_xen_lend_overlaps(VirtIOGPUXenLend *xl,
+                                         uint64_t offset, uint64_t size)
+{
+    GHashTableIter iter;
+    VirtIOGPUXenLendBlob *blob;
+
+    g_hash_table_iter_init(&iter, xl->blobs);
+    while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&blob)) {
+        if (blob->mapped && ranges_overlap(blob->offset, blob->map_size,
+                                           offset, size)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
+                                         struct virtio_gpu_ctrl_command *cmd)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
+    uint64_t window_size = g->parent_obj.conf.hostmem;
+    struct virtio_gpu_resource_map_blob mblob;
+    struct virtio_gpu_resp_map_info resp;
+    VirtIOGPUXenLendBlob *blob;
+    uint64_t size;
+    int ret;
+
+    VIRTIO_GPU_FILL_CMD(mblob);
+    virtio_gpu_map_blob_bswap(&mblob);
+
+    blob = virtio_gpu_xen_lend_find_blob(xl, mblob.resource_id);
+    if (!blob) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: no blob resource %" PRIu32 "\n",
+                      __func__, mblob.resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+        return;
+    }
+    if (blob->blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST ||
+        !(blob->blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32
+                      " was not created mappable\n", __func__,
+                      mblob.resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    if (blob->mapped) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32
+                      " is already mapped at 0x%" PRIx64 "\n", __func__,
+                      mblob.resource_id, blob->offset);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    /* Host pages cannot be placed at a sub-page guest address. */
+    if (!QEMU_IS_ALIGNED(mblob.offset, qemu_real_host_page_size())) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: offset 0x%" PRIx64
+                      " is not page aligned\n", __func__, mblob.offset);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
+    if (mblob.offset >= window_size || size > window_size - mblob.offset) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " (0x%" PRIx64
+                      " bytes) at 0x%" PRIx64 " leaves the 0x%" PRIx64
+                      " byte window\n", __func__, mblob.resource_id,
+                      blob->size, mblob.offset, window_size);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    if (virtio_gpu_xen_lend_overlaps(xl, mblob.offset, size)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " at 0x%" PRIx64
+                      " overlaps a mapped blob\n", __func__,
+                      mblob.resource_id, mblob.offset);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+
+    ret = virtio_gpu_xen_lend_map_window(xl, blob, mblob.offset);
+    if (ret) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot map blob %" PRIu32
+                      ": %s\n", __func__, mblob.resource_id, strerror(-ret));
+        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+        return;
+    }
+
+    memset(&resp, 0, sizeof(resp));
+    resp.hdr.type = VIRTIO_GPU_RESP_OK_MAP_INFO;
+    virgl_renderer_resource_get_map_info(mblob.resource_id, &resp.map_info);
+    virtio_gpu_ctrl_response(g, cmd, &resp.hdr, sizeof(resp));
+}
+
+static void virtio_gpu_xen_lend_unmap_blob(VirtIOGPU *g,
+                                           struct virtio_gpu_ctrl_command *cmd)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
+    struct virtio_gpu_resource_unmap_blob ublob;
+    VirtIOGPUXenLendBlob *blob;
+
+    VIRTIO_GPU_FILL_CMD(ublob);
+    virtio_gpu_unmap_blob_bswap(&ublob);
+
+    blob = virtio_gpu_xen_lend_find_blob(xl, ublob.resource_id);
+    if (!blob) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: no blob resource %" PRIu32 "\n",
+                      __func__, ublob.resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+        return;
+    }
+    if (!blob->mapped) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " is not mapped\n",
+                      __func__, ublob.resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    virtio_gpu_xen_lend_unmap_window(xl, blob);
+}
+
+static void virtio_gpu_xen_lend_create_blob(VirtIOGPU *g,
+                                            struct virtio_gpu_ctrl_command *cmd)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
+    struct virtio_gpu_resource_create_blob cblob;
+    VirtIOGPUXenLendBlob *blob;
+
+    VIRTIO_GPU_FILL_CMD(cblob);
+    virtio_gpu_create_blob_bswap(&cblob);
+
+    if (cblob.size == 0) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " has size 0\n",
+                      __func__, cblob.resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+
+    virtio_gpu_virgl_process_cmd(g, cmd);
+    if (cmd->error || !virtio_gpu_find_resource(g, cblob.resource_id)) {
+        return;
+    }
+
+    blob = g_new0(VirtIOGPUXenLendBlob, 1);
+    blob->resource_id = cblob.resource_id;
+    blob->blob_mem = cblob.blob_mem;
+    blob->blob_flags = cblob.blob_flags;
+    blob->size = cblob.size;
+    g_hash_table_insert(xl->blobs, GUINT_TO_POINTER(blob->resource_id), blob);
+}
+
+static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
+                                           struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_ctx_create cc;
+    uint32_t capset_id;
+    guint i;
+
+    VIRTIO_GPU_FILL_CMD(cc);
+
+    /* virglrenderer keeps context 0 for itself. */
+    if (cc.hdr.ctx_id == 0) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: context id 0 is reserved\n",
+                      __func__);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
+        return;
+    }
+    capset_id = CAPSET_ID(cc.context_init);
+    if (capset_id) {
+        for (i = 0; i < g->capset_ids->len; i++) {
+            if (g_array_index(g->capset_ids, uint32_t, i) == capset_id) {
+                break;
+            }
+        }
+        if (i == g->capset_ids->len) {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: capset %" PRIu32
+                          " is not enabled\n", __func__, capset_id);
+            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+            return;
+        }
+    } else if (!virtio_gpu_xen_lend_virgl_on(g)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: virgl contexts need virgl=on\n",
+                      __func__);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    virtio_gpu_virgl_process_cmd(g, cmd);
+}
+
+/* The resource a 2D command names, or 0 when it names none. */
+static uint32_t virtio_gpu_xen_lend_2d_resource(struct virtio_gpu_ctrl_command *cmd)
+{
+    size_t off;
+    uint32_t id = 0;
+
+    switch (cmd->cmd_hdr.type) {
+    case VIRTIO_GPU_CMD_RESOURCE_UNREF:
+        off = offsetof(struct virtio_gpu_resource_unref, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING:
+        off = offsetof(struct virtio_gpu_resource_attach_backing, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING:
+        off = offsetof(struct virtio_gpu_resource_detach_backing, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D:
+        off = offsetof(struct virtio_gpu_transfer_to_host_2d, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_SET_SCANOUT:
+        off = offsetof(struct virtio_gpu_set_scanout, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
+        off = offsetof(struct virtio_gpu_resource_flush, resource_id);
+        break;
+    default:
+        return 0;
+    }
+    iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, off, &id, sizeof(id));
+    return le32_to_cpu(id);
+}
+
+/*
+ * With virgl off, virglrenderer holds only the blobs that Venus made;
+ * every other resource is a 2D one that QEMU's own 2D code owns.
+ */
+static bool virtio_gpu_xen_lend_is_2d(VirtIOGPU *g,
+                                      struct virtio_gpu_ctrl_command *cmd)
+{
+    uint32_t resource_id;
+
+    if (virtio_gpu_xen_lend_virgl_on(g)) {
+        return false;
+    }
+    switch (cmd->cmd_hdr.type) {
+    case VIRTIO_GPU_CMD_RESOURCE_CREATE_2D:
+        return true;
+    case VIRTIO_GPU_CMD_RESOURCE_UNREF:
+    case VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING:
+    case VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING:
+    case VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D:
+    case VIRTIO_GPU_CMD_SET_SCANOUT:
+    case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
+        resource_id = virtio_gpu_xen_lend_2d_resource(cmd);
+        return !virtio_gpu_xen_lend_find_blob(VIRTIO_GPU_XEN_LEND(g),
+                                              resource_id);
+    default:
+        return false;
+    }
+}
+
+static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
+                                            struct virtio_gpu_ctrl_command *cmd)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
+    VirtIOGPUXenLendBlob *blob;
+
+    VIRTIO_GPU_FILL_CMD(cmd->cmd_hdr);
+
+    if (virtio_gpu_xen_lend_is_2d(g, cmd)) {
+        virtio_gpu_simple_process_cmd(g, cmd);
+        return;
+    }
+
+    switch (cmd->cmd_hdr.type) {
+    case VIRTIO_GPU_CMD_CTX_CREATE:
+        virtio_gpu_xen_lend_ctx_create(g, cmd);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB:
+        virtio_gpu_xen_lend_create_blob(g, cmd);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB:
+        virtio_gpu_xen_lend_map_blob(g, cmd);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB:
+        virtio_gpu_xen_lend_unmap_blob(g, cmd);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_CREATE_3D:
+        if (!virtio_gpu_xen_lend_virgl_on(g)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: 3D resources need virgl=on\n",
+                          __func__);
+            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+            break;
+        }
+        virtio_gpu_virgl_process_cmd(g, cmd);
+        break;
+    case VIRTIO_GPU_CMD_RESOURCE_UNREF:
+        /* A blob still mapped is unmapped first, as the guest should have. */
+        blob = virtio_gpu_xen_lend_find_blob(xl,
+                                             virtio_gpu_xen_lend_2d_resource(cmd));
+        if (blob) {
+            virtio_gpu_xen_lend_unmap_window(xl, blob);
+            g_hash_table_remove(xl->blobs,
+                                GUINT_TO_POINTER(blob->resource_id));
+        }
+        virtio_gpu_virgl_process_cmd(g, cmd);
+        break;
+    default:
+        virtio_gpu_virgl_process_cmd(g, cmd);
+        break;
+    }
+
+    if (cmd->finished) {
+        return;
+    }
+    if (cmd->error) {
+        virtio_gpu_ctrl_response_nodata(g, cmd, cmd->error);
+    } else if (cmd->cmd_hdr.type == VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB) {
+        /* Done synchronously: the response also signals any fence. */
+        virtio_gpu_ctrl_response_nodata(g, cmd, VIRTIO_GPU_RESP_OK_NODATA);
+    }
+}
+
+static void virtio_gpu_xen_lend_update_cursor_data(VirtIOGPU *g,
+                                                   struct virtio_gpu_scanout *s,
+                                                   uint32_t resource_id)
+{
+    VirtIOGPUClass *gl_class =
+        VIRTIO_GPU_CLASS(object_class_by_name(TYPE_VIRTIO_GPU_GL));
+
+    if (virtio_gpu_xen_lend_virgl_on(g)) {
+        gl_class->update_cursor_data(g, s, resource_id);
+    } else {
+        virtio_gpu_update_cursor_data(g, s, resource_id);
+    }
+}
+
+static void virtio_gpu_xen_lend_resource_destroy(VirtIOGPU *g,
+                                                 struct virtio_gpu_simple_resource *res,
+                                                 Error **errp)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
+    VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(xl);
+    VirtIOGPUXenLendBlob *blob;
+
+    blob = virtio_gpu_xen_lend_find_blob(xl, res->resource_id);
+    if (blob) {
+        virtio_gpu_xen_lend_unmap_window(xl, blob);
+        g_hash_table_remove(xl->blobs, GUINT_TO_POINTER(res->resource_id));
+    }
+    xlc->parent_resource_destroy(g, res, errp);
+}
+
+static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
+{
+    ERRP_GUARD();
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(dev);
+    VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(xl);
+    VirtIOGPUBase *b = VIRTIO_GPU_BASE(dev);
+    bool virgl;
+
+    if (!virtio_gpu_blob_enabled(b->conf)) {
+        error_setg(errp, "virtio-gpu-xen-lend: 'blob' cannot be turned off");
+        error_append_hint(errp, "Blob resources are what this device lends;"
+                          " use virtio-gpu-gl-pci without them.\n");
+        return;
+    }
+    if (!b->conf.hostmem ||
+        !QEMU_IS_ALIGNED(b->conf.hostmem, qemu_real_host_page_size())) {
+        error_setg(errp, "virtio-gpu-xen-lend: 'hostmem' must be a non-zero"
+                   " multiple of the host page size");
+        return;
+    }
+
+    switch (xl->virgl) {
+    case ON_OFF_AUTO_ON:
+        if (!display_opengl) {
+            error_setg(errp, "virtio-gpu-xen-lend: 'virgl=on' needs a display"
+                       " with OpenGL");
+            error_append_hint(errp, "Use '-display egl-headless' or"
+                              " '-display gtk,gl=on', or set virgl=off to"
+                              " run Venus alone.\n");
+            return;
+        }
+        virgl = true;
+        break;
+    case ON_OFF_AUTO_OFF:
+        virgl = false;
+        break;
+    default:
+        virgl = display_opengl;
+        break;
+    }
+    if (!virgl && !virtio_gpu_venus_enabled(b->conf)) {
+        error_setg(errp, "virtio-gpu-xen-lend: 'venus' and 'virgl' are both"
+                   " off");
+        error_append_hint(errp, virgl || display_opengl ?
+                          "Set venus=on or virgl=on.\n" :
+                          "Set venus=on: virgl needs an OpenGL display.\n");
+        return;
+    }
+    if (virgl) {
+        b->conf.flags &= ~(1 << VIRTIO_GPU_FLAG_NO_VIRGL);
+    } else {
+        b->conf.flags |= 1 << VIRTIO_GPU_FLAG_NO_VIRGL;
+    }
+
+    xl->window = mmap(NULL, b->conf.hostmem, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (xl->window == MAP_FAILED) {
+        xl->window = NULL;
+        error_setg_errno(errp, errno, "virtio-gpu-xen-lend: cannot reserve"
+                         " %" PRIu64 " bytes of address space for 'hostmem'",
+                         b->conf.hostmem);
+        return;
+    }
+
+    xlc->parent_realize(dev, errp);
+    if (*errp) {
+        munmap(xl->window, b->conf.hostmem);
+        xl->window = NULL;
+        return;
+    }
+
+    memory_region_init_ram_ptr(&xl->window_mr, OBJECT(dev), "xen-lend-window",
+                               b->conf.hostmem, xl->window);
+    memory_region_add_subregion(&b->hostmem, 0, &xl->window_mr);
+    xl->blobs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    trace_virtio_gpu_xen_lend_realize(virgl,
+                                      !!virtio_gpu_venus_enabled(b->conf),
+                                      b->conf.hostmem);
+}
+
+static void virtio_gpu_xen_lend_unrealize(DeviceState *dev)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(dev);
+    VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(xl);
+    VirtIOGPUBase *b = VIRTIO_GPU_BASE(dev);
+
+    xlc->parent_unrealize(dev);
+    memory_region_del_subregion(&b->hostmem, &xl->window_mr);
+    g_clear_pointer(&xl->blobs, g_hash_table_destroy);
+}
+
+static void virtio_gpu_xen_lend_instance_finalize(Object *obj)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+
+    /* Only now can no vCPU and no RCU reader still see the window. */
+    if (xl->window) {
+        munmap(xl->window, VIRTIO_GPU_BASE(obj)->conf.hostmem);
+    }
+}
+
+static void virtio_gpu_xen_lend_instance_init(Object *obj)
+{
+    VirtIOGPUBase *b = VIRTIO_GPU_BASE(obj);
+
+    /* Defaults that differ from virtio-gpu-gl's; properties override them. */
+    b->conf.flags |= 1 << VIRTIO_GPU_FLAG_BLOB_ENABLED;
+    b->conf.flags |= 1 << VIRTIO_GPU_FLAG_VENUS_ENABLED;
+    b->conf.hostmem = 4 * GiB;
+}
+
+static const Property virtio_gpu_xen_lend_properties[] = {
+    DEFINE_PROP_ON_OFF_AUTO("virgl", VirtIOGPUXenLend, virgl,
+                            ON_OFF_AUTO_AUTO),
+};
+
+static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
+{
+    DeviceClass *dc = DEVICE_CLASS(klass);
+    VirtioDeviceClass *vdc = VIRTIO_DEVICE_CLASS(klass);
+    VirtIOGPUClass *vgc = VIRTIO_GPU_CLASS(klass);
+    VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_CLASS(klass);
+
+    xlc->parent_realize = vdc->realize;
+    xlc->parent_unrealize = vdc->unrealize;
+    xlc->parent_resource_destroy = vgc->resource_destroy;
+
+    vdc->realize = virtio_gpu_xen_lend_realize;
+    vdc->unrealize = virtio_gpu_xen_lend_unrealize;
+    vgc->process_cmd = virtio_gpu_xen_lend_process_cmd;
+    vgc->update_cursor_data = virtio_gpu_xen_lend_update_cursor_data;
+    vgc->resource_destroy = virtio_gpu_xen_lend_resource_destroy;
+    device_class_set_props(dc, virtio_gpu_xen_lend_properties);
+}
+
+static const TypeInfo virtio_gpu_xen_lend_info = {
+    .name = TYPE_VIRTIO_GPU_XEN_LEND,
+    .parent = TYPE_VIRTIO_GPU_GL,
+    .instance_size = sizeof(VirtIOGPUXenLend),
+    .instance_init = virtio_gpu_xen_lend_instance_init,
+    .instance_finalize = virtio_gpu_xen_lend_instance_finalize,
+    .class_size = sizeof(VirtIOGPUXenLendClass),
+    .class_init = virtio_gpu_xen_lend_class_init,
+};
+module_obj(TYPE_VIRTIO_GPU_XEN_LEND);
+module_kconfig(VIRTIO_GPU_XEN_LEND);
+
+static void virtio_gpu_xen_lend_register_types(void)
+{
+    type_register_static(&virtio_gpu_xen_lend_info);
+}
+
+type_init(virtio_gpu_xen_lend_register_types)
+
+module_dep("hw-display-virtio-gpu-gl");

@@ -1,0 +1,57 @@
+/*
+ * virtio-gpu-xen-lend: virtio-gpu with Venus, virgl and 2D whose blob
+ * resources are lent into the guest's hostmem window.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#ifndef HW_VIRTIO_GPU_XEN_LEND_H
+#define HW_VIRTIO_GPU_XEN_LEND_H
+
+#include "hw/virtio/virtio-gpu.h"
+#include "qapi/qapi-types-common.h"
+#include "qom/object.h"
+
+#define TYPE_VIRTIO_GPU_XEN_LEND "virtio-gpu-xen-lend-device"
+OBJECT_DECLARE_TYPE(VirtIOGPUXenLend, VirtIOGPUXenLendClass,
+                    VIRTIO_GPU_XEN_LEND)
+
+/* A blob resource as the guest created it, and where it is mapped. */
+typedef struct VirtIOGPUXenLendBlob {
+    uint32_t resource_id;
+    uint32_t blob_mem;
+    uint32_t blob_flags;
+    uint64_t size;
+    bool mapped;
+    uint64_t offset;        /* in the hostmem window, while mapped */
+    uint64_t map_size;      /* page-aligned length mapped at @offset */
+} VirtIOGPUXenLendBlob;
+
+struct VirtIOGPUXenLend {
+    VirtIOGPUGL parent_obj;
+
+    OnOffAuto virgl;
+
+    /* resource id -> VirtIOGPUXenLendBlob */
+    GHashTable *blobs;
+
+    /*
+     * One host mapping backs the whole hostmem window: blob memory is
+     * mapped into it with MAP_FIXED and zero pages fill the rest, so a
+     * map or unmap changes no MemoryRegion.
+     */
+    uint8_t *window;
+    MemoryRegion window_mr;
+};
+
+struct VirtIOGPUXenLendClass {
+    VirtIOGPUClass parent_class;
+
+    DeviceRealize parent_realize;
+    DeviceUnrealize parent_unrealize;
+    void (*parent_resource_destroy)(VirtIOGPU *g,
+                                    struct virtio_gpu_simple_resource *res,
+                                    Error **errp);
+};
+
+#endif /* HW_VIRTIO_GPU_XEN_LEND_H */

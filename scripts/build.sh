@@ -1,0 +1,68 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build what is missing: the userland, the QEMU source, the overlay of the
+# project's files and patches, and the binaries.  Incremental: only what
+# changed is copied, so ninja rebuilds only what depends on it.
+
+. "$(dirname "$0")/common.sh"
+
+"$TOP/scripts/sysroot.sh"
+"$TOP/scripts/fetch-qemu.sh"
+
+tree=$SYSROOT$QEMU_SRC
+cd "$TOP"
+
+# The project's patches to QEMU files.  When the series changes, the tree
+# goes back to the pristine source first (git rewrites only the files that
+# differ, so unrelated objects are not rebuilt).
+series_hash=$(cat patches/*.patch | md5sum | cut -d' ' -f1)
+if [ "$(cat "$tree/.git/vgxl-series" 2>/dev/null)" != "$series_hash" ]; then
+    log "applying patches/"
+    git -C "$tree" checkout -q -- .
+    for p in patches/*.patch; do
+        git -C "$tree" apply --whitespace=nowarn "$TOP/$p" ||
+            die "$p does not apply to $(cat "$SYSROOT/src/qemu.version")"
+    done
+    echo "$series_hash" > "$tree/.git/vgxl-series"
+fi
+
+# The project's own files.  An overlaid file must never replace one of
+# QEMU's: that would be a fork, not a patch.
+overlay_list=$tree/.git/vgxl-overlay
+new_list=$(mktemp)
+find hw include tests docs -type f | sort > "$new_list"
+while read -r f; do
+    if git -C "$tree" cat-file -e "debian-base:$f" 2>/dev/null; then
+        die "$f would replace QEMU's own file; change it with a patch instead"
+    fi
+    if ! cmp -s "$f" "$tree/$f"; then
+        install -D -m 644 "$f" "$tree/$f"
+    fi
+done < "$new_list"
+if [ -f "$overlay_list" ]; then
+    comm -23 "$overlay_list" "$new_list" | while read -r f; do
+        rm -f "$tree/$f"
+    done
+fi
+mv "$new_list" "$overlay_list"
+
+# Debian installs the firmware there; QEMU looks in the firmware path.
+CONFIGURE="--target-list=x86_64-softmmu --prefix=/usr
+    --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+    --enable-xen --enable-virglrenderer --enable-opengl --enable-kvm
+    --enable-virtfs --enable-slirp --disable-user --disable-docs
+    --disable-download --disable-install-blobs --disable-werror"
+if [ ! -f "$tree/build/build.ninja" ] ||
+   [ "$(cat "$tree/build/vgxl-configure" 2>/dev/null)" != "$CONFIGURE" ]; then
+    log "configuring QEMU"
+    rm -f "$tree/build/vgxl-configure"
+    in_sysroot sh -ec "mkdir -p $QEMU_BUILD && cd $QEMU_BUILD &&
+                       ../configure $(echo $CONFIGURE)" >&2 ||
+        die "configure failed"
+    echo "$CONFIGURE" > "$tree/build/vgxl-configure"
+fi
+
+log "building"
+in_sysroot sh -ec "cd $QEMU_BUILD && ninja qemu-system-x86_64 \
+    tests/qtest/qos-test $*" >&2 || die "build failed"

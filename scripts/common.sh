@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Shared settings for the build and test scripts.  Sourced, not run.
+
+set -eu
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The pinned upstream family: QEMU 10.0.x as Debian 13 ships it.  The
+# exact Debian revision is whatever the mirror serves now; it is printed.
+QEMU_FAMILY=${QEMU_FAMILY:-10.0.}
+DEBIAN_SUITE=${DEBIAN_SUITE:-trixie}
+
+# Everything built lives outside the checkout so that a fresh clone reuses
+# it; nothing relies on it being there.
+CACHE=${VGXL_CACHE:-/var/cache/virtio-gpu-xen-lend}
+SYSROOT=$CACHE/sysroot
+QEMU_SRC=/src/qemu            # inside the sysroot
+QEMU_BUILD=$QEMU_SRC/build    # inside the sysroot
+
+[ "$(id -u)" = 0 ] || {
+    echo "[vgxl] error: run as root: debootstrap and chroot need it" >&2
+    exit 1
+}
+
+log() { printf '[vgxl] %s\n' "$*" >&2; }
+die() { printf '[vgxl] error: %s\n' "$*" >&2; exit 1; }
+
+# The host's own Debian mirror, from its apt configuration.
+host_mirror() {
+    local uri
+    uri=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources \
+              2>/dev/null | tr ' ' '\n' | grep -v security | head -n1 || true)
+    if [ -z "$uri" ] && [ -r /etc/apt/sources.list ]; then
+        uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++)
+                   if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+                  /etc/apt/sources.list)
+    fi
+    [ -n "$uri" ] || die "no Debian mirror found in /etc/apt; add one to sources.list"
+    echo "$uri"
+}
+
+# Run a command inside the Debian 13 userland, in a private mount
+# namespace so that no bind mount outlives the command.
+in_sysroot() {
+    unshare --mount --propagation private -- /bin/sh -ec '
+        r=$1; shift
+        mount -t proc proc "$r/proc"
+        mount --rbind /dev "$r/dev"
+        mount --rbind /sys "$r/sys"
+        mount -t tmpfs tmpfs "$r/tmp"
+        exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+            HOME=/root LANG=C.UTF-8 TERM=dumb CCACHE_DIR=/var/cache/ccache \
+            "$@"' sh "$SYSROOT" "$@"
+}

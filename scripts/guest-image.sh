@@ -1,0 +1,183 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build (once) the Debian 13 test guest that run-guest.sh boots: a root
+# filesystem shared over 9p, its kernel, and a tiny busybox initramfs that
+# mounts that root.  Everything comes from the guest's own packages, so the
+# host needs only debootstrap and coreutils.
+
+. "$(dirname "$0")/common.sh"
+
+GUEST=$CACHE/guest
+ROOT=$GUEST/root
+PACKAGES="linux-image-amd64 mesa-vulkan-drivers vulkan-tools busybox-static
+          kmod"
+# virtio_pci may be built in; modprobe then reports it and it is skipped.
+INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
+
+# Run a command chrooted into the directory $1, in a private mount
+# namespace as in_sysroot does, so that no mount outlives the command.
+in_root() {
+    unshare --mount --propagation private -- /bin/sh -ec '
+        r=$1; shift
+        mount -t proc proc "$r/proc"
+        mount --rbind /dev "$r/dev"
+        mount -t tmpfs tmpfs "$r/tmp"
+        exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+            HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+            "$@"' sh "$@"
+}
+
+# /init of the initramfs: only what it takes to reach the 9p root.
+initrd_init() {
+    cat <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+for m in /lib/modules/*.ko; do
+    insmod "$m" || echo "vgxl: insmod $m failed"
+done
+if mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 root /newroot
+then
+    mount -o move /dev /newroot/dev
+    umount /proc
+    exec switch_root /newroot /sbin/vgxl-init
+fi
+echo "VGXL-RESULT: FAIL (cannot mount the 9p root)"
+poweroff -f
+EOF
+}
+
+# PID 1 of the guest: run the job named by vgxl.run= and always power off,
+# so that a failing job ends the run instead of waiting for the timeout.
+guest_init() {
+    cat <<'EOF'
+#!/bin/sh
+export PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root XDG_CACHE_HOME=/tmp XDG_RUNTIME_DIR=/tmp
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mount -t tmpfs tmp /tmp
+mount -t tmpfs run /run
+exec </dev/null >/dev/ttyS0 2>&1
+job=$(sed -n 's/.*vgxl\.run=\([^ ]*\).*/\1/p' /proc/cmdline)
+modprobe virtio_gpu || echo "vgxl: modprobe virtio_gpu failed"
+if [ -x "/usr/local/bin/vgxl-$job" ]; then
+    echo "vgxl: running vgxl-$job"
+    "vgxl-$job" || echo "vgxl: vgxl-$job exited with status $?"
+else
+    echo "VGXL-RESULT: FAIL (no job '$job'; pass vgxl.run=NAME)"
+fi
+sync
+busybox poweroff -f
+echo o >/proc/sysrq-trigger
+sleep 60
+EOF
+}
+
+# Jobs: /usr/local/bin/vgxl-NAME, each printing one VGXL-RESULT line.
+job_uname() {
+    cat <<'EOF'
+#!/bin/sh
+# Proves the boot path: kernel, 9p root, serial console, power off.
+uname -a
+ls -l /dev/dri
+echo "VGXL-RESULT: PASS"
+EOF
+}
+
+job_vulkaninfo() {
+    cat <<'EOF'
+#!/bin/sh
+# Passes when Mesa's Venus driver finds the host's Vulkan device.  Only
+# Venus is loaded: the guest's own llvmpipe takes 30 s to load under TCG.
+export VK_DRIVER_FILES=/usr/share/vulkan/icd.d/virtio_icd.json
+out=$(vulkaninfo --summary 2>&1)
+echo "$out"
+if echo "$out" | grep -q 'deviceName.*Venus'; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
+# Installed into the initramfs staging tree and packed, all inside the
+# guest: modprobe resolves the module order, busybox unpacks .ko.xz
+# (busybox insmod cannot) and writes the cpio.
+pack_initrd() {
+    cat <<'EOF'
+set -e
+k=$1; shift; s=/var/tmp/vgxl-initrd
+cp /bin/busybox "$s/bin/"
+n=10
+modprobe -S "$k" -a --show-depends "$@" |
+    sed -n 's/^insmod \([^ ]*\).*/\1/p' | awk '!seen[$0]++' |
+while read -r f; do
+    n=$((n + 1))
+    b=$(basename "$f"); b=${b%.xz}
+    case $f in
+    *.xz) busybox xz -dc "$f" ;;
+    *) cat "$f" ;;
+    esac >"$s/lib/modules/$n-$b"
+    echo "vgxl: initramfs module $n-$b" >&2
+done
+ls "$s"/lib/modules/*.ko >/dev/null
+cd "$s"
+find . | busybox cpio -o -H newc | busybox gzip -9 >/var/tmp/vgxl-initrd.img
+EOF
+}
+
+pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
+files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
+                job_uname; job_vulkaninfo; pack_initrd; } | md5sum |
+              cut -d' ' -f1)
+
+# The root filesystem: rebuilt from scratch when the package list changes.
+if [ "$(cat "$ROOT/.vgxl-packages" 2>/dev/null)" != "$pkg_hash" ]; then
+    mirror=$(host_mirror)
+    log "creating Debian $DEBIAN_SUITE guest root in $ROOT from $mirror"
+    rm -rf "$ROOT.tmp"
+    mkdir -p "$GUEST"
+    debootstrap --variant=minbase "$DEBIAN_SUITE" "$ROOT.tmp" "$mirror" >&2 ||
+        die "debootstrap failed; see $ROOT.tmp/debootstrap/debootstrap.log"
+    log "installing" $PACKAGES
+    # The kernel's own initramfs is never used: skip building it.
+    in_root "$ROOT.tmp" INITRD=No sh -ec "
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends $(echo $PACKAGES)
+        apt-get clean
+        rm -f /boot/initrd.img-*
+    " >&2
+    echo "$pkg_hash" >"$ROOT.tmp/.vgxl-packages"
+    rm -rf "$ROOT" "$GUEST/.vgxl-files"
+    mv "$ROOT.tmp" "$ROOT"
+fi
+
+# Init scripts, jobs, kernel and initramfs: cheap, redone when they change.
+if [ "$(cat "$GUEST/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
+    log "installing the guest's init and jobs, packing the initramfs"
+    guest_init >"$ROOT/usr/sbin/vgxl-init"
+    job_uname >"$ROOT/usr/local/bin/vgxl-uname"
+    job_vulkaninfo >"$ROOT/usr/local/bin/vgxl-vulkaninfo"
+    chmod 755 "$ROOT/usr/sbin/vgxl-init" "$ROOT"/usr/local/bin/vgxl-*
+
+    kver=$(ls "$ROOT/usr/lib/modules" | sort -V | tail -n1)
+    [ -n "$kver" ] || die "no kernel modules in $ROOT/usr/lib/modules"
+    s=$ROOT/var/tmp/vgxl-initrd
+    rm -rf "$s"
+    mkdir -p "$s/bin" "$s/dev" "$s/proc" "$s/newroot" "$s/lib/modules"
+    initrd_init >"$s/init"
+    chmod 755 "$s/init"
+    in_root "$ROOT" sh -c "$(pack_initrd)" sh "$kver" $INITRD_MODULES
+    mv "$ROOT/var/tmp/vgxl-initrd.img" "$GUEST/initrd.img"
+    rm -rf "$s"
+    cp "$ROOT/boot/vmlinuz-$kver" "$GUEST/vmlinuz"
+    echo "$files_hash" >"$GUEST/.vgxl-files"
+fi
+
+log "guest image ready in ${SECONDS}s: $GUEST/{vmlinuz,initrd.img,root}"

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Boot the test guest from guest-image.sh under TCG with the project's QEMU
+# and run one job in it: /usr/local/bin/vgxl-JOB in the guest.  Exits 0
+# only when the guest printed "VGXL-RESULT: PASS" and QEMU exited cleanly.
+#
+# usage: run-guest.sh [--timeout SECS] JOB [extra QEMU args...]
+#
+# To try the boot path with another QEMU: VGXL_QEMU_ROOT (a userland to
+# chroot into), VGXL_QEMU (the binary in it), VGXL_GPU (the -device).
+
+. "$(dirname "$0")/common.sh"
+
+timeout=300
+if [ "${1:-}" = --timeout ]; then
+    timeout=${2:?--timeout needs a number of seconds}
+    shift 2
+fi
+[ $# -ge 1 ] || die "usage: $0 [--timeout SECS] JOB [extra QEMU args...]"
+job=$1
+shift
+
+QEMU_ROOT=${VGXL_QEMU_ROOT:-$SYSROOT}
+QEMU=${VGXL_QEMU:-$QEMU_BUILD/qemu-system-x86_64}
+GPU=${VGXL_GPU:-virtio-gpu-xen-lend-pci}
+GUEST=$CACHE/guest
+LOG=$GUEST/log/$job.log
+
+[ -r "$GUEST/initrd.img" ] || die "no guest image: run scripts/guest-image.sh"
+[ -x "$QEMU_ROOT$QEMU" ] || die "no $QEMU in $QEMU_ROOT: run scripts/build.sh"
+[ -x "$GUEST/root/usr/local/bin/vgxl-$job" ] ||
+    die "no job vgxl-$job in $GUEST/root/usr/local/bin"
+
+# QEMU needs the userland's libraries, the guest lives outside it: bind
+# the guest in at /guest, in a private namespace like in_sysroot's.
+in_sysroot_with_guest() {
+    mkdir -p "$QEMU_ROOT/guest"
+    unshare --mount --propagation private -- /bin/sh -ec '
+        r=$1; g=$2; shift 2
+        mount -t proc proc "$r/proc"
+        mount --rbind /dev "$r/dev"
+        mount --rbind /sys "$r/sys"
+        mount -t tmpfs tmpfs "$r/tmp"
+        mount --bind "$g" "$r/guest"
+        exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+            HOME=/root LANG=C.UTF-8 TERM=dumb "$@"' \
+        sh "$QEMU_ROOT" "$GUEST" "$@"
+}
+
+# -no-reboot and panic=-1 turn a guest panic into a prompt QEMU exit.
+# shellcheck disable=SC2054 # the commas are QEMU's, not array separators
+args=(-accel tcg -m 2G -smp 2 -machine q35 -nodefaults -display none
+      -no-reboot -serial stdio
+      -kernel /guest/vmlinuz -initrd /guest/initrd.img
+      -append "console=ttyS0 quiet panic=-1 vgxl.run=$job"
+      -virtfs local,path=/guest/root,mount_tag=root,security_model=none
+      -device "$GPU" -L /usr/share/qemu -L /usr/share/seabios "$@")
+
+# Print the command line so that it can be pasted into a shell.
+quote() {
+    local a
+    for a in "$@"; do
+        case $a in
+        *[!-A-Za-z0-9_./,=:@+]*) ;;
+        *) printf '%s ' "$a"; continue ;;
+        esac
+        case $a in
+        *\'*) printf '%q ' "$a" ;;
+        *) printf "'%s' " "$a" ;;
+        esac
+    done
+    echo
+}
+log "qemu command line (in $QEMU_ROOT, guest at /guest):"
+quote "$QEMU" "${args[@]}" >&2
+
+mkdir -p "$(dirname "$LOG")"
+start=$SECONDS
+set +e
+in_sysroot_with_guest timeout --foreground -k 10 "$timeout" \
+    "$QEMU" "${args[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$LOG"
+rc=${PIPESTATUS[0]}
+set -e
+result=$(grep -a -o 'VGXL-RESULT: [A-Z]*' "$LOG" | tail -n1 || true)
+log "job $job: ${result:-no result} after $((SECONDS - start))s," \
+    "qemu exit status $rc"
+
+if [ "$rc" = 0 ] && [ "$result" = "VGXL-RESULT: PASS" ]; then
+    exit 0
+fi
+if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+    log "timed out after ${timeout}s"
+fi
+if [ "$rc" != 0 ] || [ -z "$result" ]; then
+    log "last 40 lines of the guest's output (all in $LOG):"
+    tail -n 40 "$LOG" >&2
+fi
+exit 1

@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The qtests of virtio-gpu-xen-lend, run inside the Debian 13 userland
+# against the built qemu-system-x86_64 and the real virglrenderer.
+
+. "$(dirname "$0")/common.sh"
+
+tap=$CACHE/qtest.tap
+in_sysroot sh -c '
+    cd "$1"
+    export QTEST_QEMU_BINARY=./qemu-system-x86_64
+    paths=$(tests/qtest/qos-test -l | sed -n "s@^# \(/.*xen-lend.*\)@-p \1@p")
+    if [ -z "$paths" ]; then
+        echo "Bail out! no virtio-gpu-xen-lend qtests"
+        exit 1
+    fi
+    tests/qtest/qos-test --tap -k $paths || echo "Bail out! qos-test failed"
+    tests/qtest/device-introspect-test --tap -k ||
+        echo "Bail out! device-introspect-test failed"
+' sh "$QEMU_BUILD" 2>&1 | tee "$tap" | grep -E '^(ok|not ok|Bail out!)' || true
+
+passed=$(grep -c '^ok ' "$tap" || true)
+failed=$(grep -c -e '^not ok ' -e '^Bail out!' "$tap" || true)
+log "qtest: $passed passed, $failed failed (log: $tap)"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

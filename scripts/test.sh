@@ -1,0 +1,28 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build what is missing, then run every test suite.  Suites: qtest (the
+# device against the real virglrenderer), guest (a Linux guest running
+# Vulkan through the device).  Usage: test.sh [SUITE...]
+
+. "$(dirname "$0")/common.sh"
+
+suites=${*:-qtest guest}
+start=$(date +%s)
+"$TOP/scripts/build.sh" tests/qtest/device-introspect-test
+
+failed=
+for suite in $suites; do
+    log "suite $suite"
+    t0=$(date +%s)
+    if "$TOP/scripts/test-$suite.sh"; then
+        log "suite $suite: PASS ($(( $(date +%s) - t0 )) s)"
+    else
+        log "suite $suite: FAIL ($(( $(date +%s) - t0 )) s)"
+        failed="$failed $suite"
+    fi
+done
+
+log "all suites: $(( $(date +%s) - start )) s"
+[ -z "$failed" ] || die "failed suites:$failed"
+log "all tests passed"
