@@ -13,17 +13,24 @@
 tree=$SYSROOT$QEMU_SRC
 cd "$TOP"
 
-# The project's patches to QEMU files.  When the series changes, the tree
-# goes back to the pristine source first (git rewrites only the files that
-# differ, so unrelated objects are not rebuilt).
+# The project's patches to QEMU files.  The patched tree is made in a
+# scratch index and only files whose content differs are written, so
+# that changing the series rebuilds only what it touches.
 series_hash=$(cat patches/*.patch | md5sum | cut -d' ' -f1)
 if [ "$(cat "$tree/.git/vgxl-series" 2>/dev/null)" != "$series_hash" ]; then
     log "applying patches/"
-    git -C "$tree" checkout -q -- .
+    export GIT_INDEX_FILE=$tree/.git/vgxl-index
+    rm -f "$GIT_INDEX_FILE"
+    git -C "$tree" read-tree debian-base
     for p in patches/*.patch; do
-        git -C "$tree" apply --whitespace=nowarn "$TOP/$p" ||
+        git -C "$tree" apply --cached --whitespace=nowarn "$TOP/$p" ||
             die "$p does not apply to $(cat "$SYSROOT/src/qemu.version")"
     done
+    git -C "$tree" update-index -q --refresh >/dev/null || true
+    git -C "$tree" diff --name-only | while read -r f; do
+        git -C "$tree" checkout-index -f -- "$f"
+    done
+    unset GIT_INDEX_FILE
     echo "$series_hash" > "$tree/.git/vgxl-series"
 fi
 

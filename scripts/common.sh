@@ -40,16 +40,27 @@ host_mirror() {
     echo "$uri"
 }
 
-# Run a command inside the Debian 13 userland, in a private mount
-# namespace so that no bind mount outlives the command.
-in_sysroot() {
+# in_root ROOT CMD...: run CMD chrooted in ROOT, in a private mount
+# namespace so that no mount outlives it, with proc, dev, sys, a fresh
+# /tmp, and each "SRC:DST" of $ROOT_BINDS bound in.
+in_root() {
     unshare --mount --propagation private -- /bin/sh -ec '
-        r=$1; shift
+        r=$1; binds=$2; shift 2
         mount -t proc proc "$r/proc"
         mount --rbind /dev "$r/dev"
         mount --rbind /sys "$r/sys"
         mount -t tmpfs tmpfs "$r/tmp"
+        for b in $binds; do
+            mkdir -p "$r${b#*:}"
+            mount --bind "${b%%:*}" "$r${b#*:}"
+        done
         exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
             HOME=/root LANG=C.UTF-8 TERM=dumb CCACHE_DIR=/var/cache/ccache \
-            "$@"' sh "$SYSROOT" "$@"
+            DEBIAN_FRONTEND=noninteractive "$@"' sh "$1" "${ROOT_BINDS:-}" \
+        "${@:2}"
+}
+
+# Run a command inside the Debian 13 userland.
+in_sysroot() {
+    in_root "$SYSROOT" "$@"
 }

@@ -15,18 +15,6 @@ PACKAGES="linux-image-amd64 mesa-vulkan-drivers vulkan-tools busybox-static
 # virtio_pci may be built in; modprobe then reports it and it is skipped.
 INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
 
-# Run a command chrooted into the directory $1, in a private mount
-# namespace as in_sysroot does, so that no mount outlives the command.
-in_root() {
-    unshare --mount --propagation private -- /bin/sh -ec '
-        r=$1; shift
-        mount -t proc proc "$r/proc"
-        mount --rbind /dev "$r/dev"
-        mount -t tmpfs tmpfs "$r/tmp"
-        exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-            HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-            "$@"' sh "$@"
-}
 
 # /init of the initramfs: only what it takes to reach the 9p root.
 initrd_init() {

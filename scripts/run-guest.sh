@@ -32,21 +32,8 @@ LOG=$GUEST/log/$job.log
 [ -x "$GUEST/root/usr/local/bin/vgxl-$job" ] ||
     die "no job vgxl-$job in $GUEST/root/usr/local/bin"
 
-# QEMU needs the userland's libraries, the guest lives outside it: bind
-# the guest in at /guest, in a private namespace like in_sysroot's.
-in_sysroot_with_guest() {
-    mkdir -p "$QEMU_ROOT/guest"
-    unshare --mount --propagation private -- /bin/sh -ec '
-        r=$1; g=$2; shift 2
-        mount -t proc proc "$r/proc"
-        mount --rbind /dev "$r/dev"
-        mount --rbind /sys "$r/sys"
-        mount -t tmpfs tmpfs "$r/tmp"
-        mount --bind "$g" "$r/guest"
-        exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-            HOME=/root LANG=C.UTF-8 TERM=dumb "$@"' \
-        sh "$QEMU_ROOT" "$GUEST" "$@"
-}
+# QEMU needs the userland's libraries, the guest lives outside it.
+export ROOT_BINDS="$GUEST:/guest"
 
 # -no-reboot and panic=-1 turn a guest panic into a prompt QEMU exit.
 # shellcheck disable=SC2054 # the commas are QEMU's, not array separators
@@ -55,7 +42,7 @@ args=(-accel tcg -m 2G -smp 2 -machine q35 -nodefaults -display none
       -kernel /guest/vmlinuz -initrd /guest/initrd.img
       -append "console=ttyS0 quiet panic=-1 vgxl.run=$job"
       -virtfs local,path=/guest/root,mount_tag=root,security_model=none
-      -device "$GPU" -L /usr/share/qemu -L /usr/share/seabios "$@")
+      -device "$GPU" "$@")
 
 # Print the command line so that it can be pasted into a shell.
 quote() {
@@ -78,7 +65,7 @@ quote "$QEMU" "${args[@]}" >&2
 mkdir -p "$(dirname "$LOG")"
 start=$SECONDS
 set +e
-in_sysroot_with_guest timeout --foreground -k 10 "$timeout" \
+in_root "$QEMU_ROOT" timeout --foreground -k 10 "$timeout" \
     "$QEMU" "${args[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e

@@ -9,7 +9,8 @@
 
 suites=${*:-qtest guest}
 start=$(date +%s)
-"$TOP/scripts/build.sh" tests/qtest/device-introspect-test
+"$TOP/scripts/build.sh" tests/qtest/device-introspect-test \
+    tests/qtest/xen-lend-fake-privcmd.so tests/unit/test-xen-lend-table
 
 failed=
 for suite in $suites; do

@@ -30,7 +30,8 @@
 #include <virglrenderer.h>
 
 /* The capset a context asks for with context_init. */
-#define CAPSET_ID(ctx_flags) ((ctx_flags) & VIRTIO_GPU_CONTEXT_INIT_CAPSET_ID_MASK)
+#define CAPSET_ID(ctx_flags) \
+    ((ctx_flags) & VIRTIO_GPU_CONTEXT_INIT_CAPSET_ID_MASK)
 
 static bool virtio_gpu_xen_lend_virgl_on(VirtIOGPU *g)
 {
@@ -76,6 +77,11 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
         return ret;
     }
 
+    ret = xen_lend_map(xl->lend, blob->resource_id, offset, size);
+    if (ret) {
+        virtio_gpu_xen_lend_zero_window(xl, offset, size);
+        return ret;
+    }
     blob->mapped = true;
     blob->offset = offset;
     blob->map_size = size;
@@ -93,6 +99,8 @@ static void virtio_gpu_xen_lend_unmap_window(VirtIOGPUXenLend *xl,
     }
     trace_virtio_gpu_xen_lend_unmap(blob->resource_id, blob->offset,
                                     blob->map_size);
+    /* The guest must lose the blob before its pages go back. */
+    xen_lend_unmap(xl->lend, blob->resource_id);
     ret = virtio_gpu_xen_lend_zero_window(xl, blob->offset, blob->map_size);
     if (ret) {
         /* Never leave the guest a window onto freed memory. */
@@ -109,27 +117,10 @@ virtio_gpu_xen_lend_find_blob(VirtIOGPUXenLend *xl, uint32_t resource_id)
     return g_hash_table_lookup(xl->blobs, GUINT_TO_POINTER(resource_id));
 }
 
-static bool virtio_gpu_xen_lend_overlaps(VirtIOGPUXenLend *xl,
-                                         uint64_t offset, uint64_t size)
-{
-    GHashTableIter iter;
-    VirtIOGPUXenLendBlob *blob;
-
-    g_hash_table_iter_init(&iter, xl->blobs);
-    while (g_hash_table_iter_next(&iter, NULL, (gpointer *)&blob)) {
-        if (blob->mapped && ranges_overlap(blob->offset, blob->map_size,
-                                           offset, size)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
                                          struct virtio_gpu_ctrl_command *cmd)
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
-    uint64_t window_size = g->parent_obj.conf.hostmem;
     struct virtio_gpu_resource_map_blob mblob;
     struct virtio_gpu_resp_map_info resp;
     VirtIOGPUXenLendBlob *blob;
@@ -161,26 +152,23 @@ static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
         return;
     }
-    /* Host pages cannot be placed at a sub-page guest address. */
-    if (!QEMU_IS_ALIGNED(mblob.offset, qemu_real_host_page_size())) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: offset 0x%" PRIx64
-                      " is not page aligned\n", __func__, mblob.offset);
-        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return;
-    }
     size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
-    if (mblob.offset >= window_size || size > window_size - mblob.offset) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " (0x%" PRIx64
-                      " bytes) at 0x%" PRIx64 " leaves the 0x%" PRIx64
-                      " byte window\n", __func__, mblob.resource_id,
-                      blob->size, mblob.offset, window_size);
-        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return;
-    }
-    if (virtio_gpu_xen_lend_overlaps(xl, mblob.offset, size)) {
+    switch (xen_lend_check(xl->lend, blob->resource_id, mblob.offset, size)) {
+    case 0:
+        break;
+    case -EBUSY:
         qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " at 0x%" PRIx64
                       " overlaps a mapped blob\n", __func__,
                       mblob.resource_id, mblob.offset);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    default:
+        /* Host pages cannot be placed at a sub-page guest address. */
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " (0x%" PRIx64
+                      " bytes) at 0x%" PRIx64 " is not page aligned or"
+                      " leaves the 0x%" PRIx64 " byte window\n", __func__,
+                      mblob.resource_id, blob->size, mblob.offset,
+                      g->parent_obj.conf.hostmem);
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
         return;
     }
@@ -294,7 +282,8 @@ static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
 }
 
 /* The resource a 2D command names, or 0 when it names none. */
-static uint32_t virtio_gpu_xen_lend_2d_resource(struct virtio_gpu_ctrl_command *cmd)
+static uint32_t
+virtio_gpu_xen_lend_2d_resource(struct virtio_gpu_ctrl_command *cmd)
 {
     size_t off;
     uint32_t id = 0;
@@ -359,6 +348,7 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
     VirtIOGPUXenLendBlob *blob;
+    uint32_t resource_id;
 
     VIRTIO_GPU_FILL_CMD(cmd->cmd_hdr);
 
@@ -391,8 +381,8 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
         break;
     case VIRTIO_GPU_CMD_RESOURCE_UNREF:
         /* A blob still mapped is unmapped first, as the guest should have. */
-        blob = virtio_gpu_xen_lend_find_blob(xl,
-                                             virtio_gpu_xen_lend_2d_resource(cmd));
+        resource_id = virtio_gpu_xen_lend_2d_resource(cmd);
+        blob = virtio_gpu_xen_lend_find_blob(xl, resource_id);
         if (blob) {
             virtio_gpu_xen_lend_unmap_window(xl, blob);
             g_hash_table_remove(xl->blobs,
@@ -430,9 +420,10 @@ static void virtio_gpu_xen_lend_update_cursor_data(VirtIOGPU *g,
     }
 }
 
-static void virtio_gpu_xen_lend_resource_destroy(VirtIOGPU *g,
-                                                 struct virtio_gpu_simple_resource *res,
-                                                 Error **errp)
+static void
+virtio_gpu_xen_lend_resource_destroy(VirtIOGPU *g,
+                                     struct virtio_gpu_simple_resource *res,
+                                     Error **errp)
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
     VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(xl);
@@ -452,6 +443,7 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(dev);
     VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(xl);
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(dev);
+    XenLendFaultPolicy policy;
     bool virgl;
 
     if (!virtio_gpu_blob_enabled(b->conf)) {
@@ -464,6 +456,16 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         !QEMU_IS_ALIGNED(b->conf.hostmem, qemu_real_host_page_size())) {
         error_setg(errp, "virtio-gpu-xen-lend: 'hostmem' must be a non-zero"
                    " multiple of the host page size");
+        return;
+    }
+
+    if (!strcmp(xl->lend_fault_policy, "zero")) {
+        policy = XEN_LEND_FAULT_ZERO;
+    } else if (!strcmp(xl->lend_fault_policy, "inject")) {
+        policy = XEN_LEND_FAULT_INJECT;
+    } else {
+        error_setg(errp, "virtio-gpu-xen-lend: 'lend-fault-policy' must be"
+                   " zero or inject, not '%s'", xl->lend_fault_policy);
         return;
     }
 
@@ -510,16 +512,21 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         return;
     }
 
-    xlc->parent_realize(dev, errp);
-    if (*errp) {
-        munmap(xl->window, b->conf.hostmem);
-        xl->window = NULL;
-        return;
-    }
-
     memory_region_init_ram_ptr(&xl->window_mr, OBJECT(dev), "xen-lend-window",
                                b->conf.hostmem, xl->window);
     memory_region_add_subregion(&b->hostmem, 0, &xl->window_mr);
+    xl->lend = xen_lend_new(xl->lend_mode, policy, &b->hostmem, xl->window,
+                            b->conf.hostmem, errp);
+    if (xl->lend) {
+        xlc->parent_realize(dev, errp);
+        if (*errp) {
+            g_clear_pointer(&xl->lend, xen_lend_free);
+        }
+    }
+    if (!xl->lend) {
+        memory_region_del_subregion(&b->hostmem, &xl->window_mr);
+        return;
+    }
     xl->blobs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     trace_virtio_gpu_xen_lend_realize(virgl,
                                       !!virtio_gpu_venus_enabled(b->conf),
@@ -533,6 +540,7 @@ static void virtio_gpu_xen_lend_unrealize(DeviceState *dev)
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(dev);
 
     xlc->parent_unrealize(dev);
+    g_clear_pointer(&xl->lend, xen_lend_free);
     memory_region_del_subregion(&b->hostmem, &xl->window_mr);
     g_clear_pointer(&xl->blobs, g_hash_table_destroy);
 }
@@ -549,7 +557,11 @@ static void virtio_gpu_xen_lend_instance_finalize(Object *obj)
 
 static void virtio_gpu_xen_lend_instance_init(Object *obj)
 {
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(obj);
+
+    xl->lend_mode = g_strdup("auto");
+    xl->lend_fault_policy = g_strdup("zero");
 
     /* Defaults that differ from virtio-gpu-gl's; properties override them. */
     b->conf.flags |= 1 << VIRTIO_GPU_FLAG_BLOB_ENABLED;
@@ -557,9 +569,111 @@ static void virtio_gpu_xen_lend_instance_init(Object *obj)
     b->conf.hostmem = 4 * GiB;
 }
 
+static void virtio_gpu_xen_lend_get_stats(Object *obj, Visitor *v,
+                                          const char *name, void *opaque,
+                                          Error **errp)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+
+    if (!xl->lend) {
+        error_setg(errp, "the device is not realized");
+        return;
+    }
+    xen_lend_visit_stats(xl->lend, v, name, errp);
+}
+
+static void virtio_gpu_xen_lend_get_slots(Object *obj, Visitor *v,
+                                          const char *name, void *opaque,
+                                          Error **errp)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+
+    if (!xl->lend) {
+        error_setg(errp, "the device is not realized");
+        return;
+    }
+    xen_lend_visit_slots(xl->lend, v, name, errp);
+}
+
+/* Revoke a slot (or all, -1) as the host kernel's MMU notifier would. */
+static void virtio_gpu_xen_lend_set_revoke(Object *obj, Visitor *v,
+                                           const char *name, void *opaque,
+                                           Error **errp)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+    int64_t slot;
+
+    if (!visit_type_int(v, name, &slot, errp)) {
+        return;
+    }
+    if (!xl->lend) {
+        error_setg(errp, "the device is not realized");
+        return;
+    }
+    xen_lend_revoke(xl->lend, slot, errp);
+}
+
+static bool virtio_gpu_xen_lend_get_fail(Object *obj, Error **errp)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+
+    return xl->lend && xl->lend->lend_fails;
+}
+
+/* Make the emulated lender run out of pages: lends and re-lends fail. */
+static void virtio_gpu_xen_lend_set_fail(Object *obj, bool value,
+                                         Error **errp)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+
+    if (!xl->lend || xl->lend->ops != &xen_lend_emulated_ops) {
+        error_setg(errp, "x-lend-fail needs a realized device with"
+                   " lend=emulated");
+        return;
+    }
+    xl->lend->lend_fails = value;
+}
+
+/*
+ * "RES,OFFSET,LENGTH,BYTE": write into a blob through virglrenderer's own
+ * mapping of it, as the host GPU would, to show that the guest never sees
+ * stale data after a revocation.
+ */
+static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
+                                              Error **errp)
+{
+    uint64_t offset, length, size;
+    uint32_t resource_id;
+    unsigned byte;
+    void *data;
+    int ret;
+
+    if (sscanf(value, "%" SCNu32 ",%" SCNu64 ",%" SCNu64 ",%u", &resource_id,
+               &offset, &length, &byte) != 4 || byte > UINT8_MAX) {
+        error_setg(errp, "x-blob-fill takes RES,OFFSET,LENGTH,BYTE");
+        return;
+    }
+    ret = virgl_renderer_resource_map(resource_id, &data, &size);
+    if (ret) {
+        error_setg_errno(errp, -ret, "cannot map resource %" PRIu32,
+                         resource_id);
+        return;
+    }
+    if (offset > size || length > size - offset) {
+        error_setg(errp, "0x%" PRIx64 "+0x%" PRIx64 " is outside the"
+                   " 0x%" PRIx64 " byte blob", offset, length, size);
+    } else {
+        memset((uint8_t *)data + offset, byte, length);
+    }
+    virgl_renderer_resource_unmap(resource_id);
+}
+
 static const Property virtio_gpu_xen_lend_properties[] = {
     DEFINE_PROP_ON_OFF_AUTO("virgl", VirtIOGPUXenLend, virgl,
                             ON_OFF_AUTO_AUTO),
+    DEFINE_PROP_STRING("lend", VirtIOGPUXenLend, lend_mode),
+    DEFINE_PROP_STRING("lend-fault-policy", VirtIOGPUXenLend,
+                       lend_fault_policy),
 };
 
 static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
@@ -579,6 +693,30 @@ static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
     vgc->update_cursor_data = virtio_gpu_xen_lend_update_cursor_data;
     vgc->resource_destroy = virtio_gpu_xen_lend_resource_destroy;
     device_class_set_props(dc, virtio_gpu_xen_lend_properties);
+
+    object_class_property_add(klass, "lend-stats", "XenLendStats",
+                              virtio_gpu_xen_lend_get_stats, NULL, NULL,
+                              NULL);
+    object_class_property_set_description(klass, "lend-stats",
+        "Memory lending mode, slot count and counters");
+    object_class_property_add(klass, "lend-slots", "XenLendSlotList",
+                              virtio_gpu_xen_lend_get_slots, NULL, NULL,
+                              NULL);
+    object_class_property_set_description(klass, "lend-slots",
+        "Ranges of the hostmem window registered with the hypervisor");
+    object_class_property_add(klass, "x-lend-revoke", "int", NULL,
+                              virtio_gpu_xen_lend_set_revoke, NULL, NULL);
+    object_class_property_set_description(klass, "x-lend-revoke",
+        "Revoke a lent slot, or all with -1 (lend=emulated, for tests)");
+    object_class_property_add_bool(klass, "x-lend-fail",
+                                   virtio_gpu_xen_lend_get_fail,
+                                   virtio_gpu_xen_lend_set_fail);
+    object_class_property_set_description(klass, "x-lend-fail",
+        "Make lending and re-lending fail (lend=emulated, for tests)");
+    object_class_property_add_str(klass, "x-blob-fill", NULL,
+                                  virtio_gpu_xen_lend_set_blob_fill);
+    object_class_property_set_description(klass, "x-blob-fill",
+        "RES,OFFSET,LENGTH,BYTE: write a blob as the host GPU would");
 }
 
 static const TypeInfo virtio_gpu_xen_lend_info = {

@@ -19,8 +19,12 @@
 #include "standard-headers/linux/pci_regs.h"
 #include "libqos/qgraph.h"
 #include "libqos/pci.h"
+#include "libqos/pci-pc.h"
+#include "libqos/malloc-pc.h"
+#include "hw/xen/privcmd-lend.h"
 #include "libqos/virtio.h"
 #include "libqos/virtio-gpu-xen-lend.h"
+#include "qemu/range.h"
 
 #define TIMEOUT_US (30 * 1000 * 1000)
 #define WINDOW_SIZE (64 * 1024 * 1024)
@@ -33,7 +37,10 @@ typedef struct GPUTest {
     QPCIDevice *pdev;
     QGuestAllocator *alloc;
     QVirtQueue *ctrl;
+    QDict *lend_base;   /* lending counters when the test started */
 } GPUTest;
+
+static QDict *lend_stats(GPUTest *t);
 
 static void gpu_start(GPUTest *t, void *obj, QGuestAllocator *alloc)
 {
@@ -51,11 +58,14 @@ static void gpu_start(GPUTest *t, void *obj, QGuestAllocator *alloc)
                           (1ull << VIRTIO_F_VERSION_1)));
     t->ctrl = qvirtqueue_setup(t->vdev, alloc, 0);
     qvirtio_set_driver_ok(t->vdev);
+    /* Tests share one QEMU: counters are compared to their start. */
+    t->lend_base = lend_stats(t);
 }
 
 static void gpu_stop(GPUTest *t)
 {
     qvirtqueue_cleanup(t->vdev->bus, t->ctrl, t->alloc);
+    qobject_unref(t->lend_base);
 }
 
 /* Send one request on the control queue; return the response type. */
@@ -444,6 +454,453 @@ static void test_bad_map(void *obj, void *data, QGuestAllocator *alloc)
     gpu_stop(&t);
 }
 
+
+/*
+ * Memory lending (lend=emulated under qtest): the slot table and the
+ * counters read over QMP, checked against the operations performed.
+ */
+#define GPU_PATH "/machine/peripheral/gpu/virtio-backend"
+
+static QDict *lend_stats(GPUTest *t)
+{
+    QDict *resp = qtest_qmp(t->qts, "{'execute': 'qom-get', 'arguments':"
+                            " {'path': %s, 'property': 'lend-stats'}}",
+                            GPU_PATH);
+    QDict *stats = qdict_get_qdict(resp, "return");
+
+    g_assert_nonnull(stats);
+    qobject_ref(stats);
+    qobject_unref(resp);
+    return stats;
+}
+
+/* How much counter @name grew since the test started. */
+static uint64_t lend_stat(GPUTest *t, const char *name)
+{
+    QDict *stats = lend_stats(t);
+    uint64_t val = qdict_get_int(stats, name) -
+                   qdict_get_int(t->lend_base, name);
+
+    qobject_unref(stats);
+    return val;
+}
+
+/* The slot list; asserts that slots never overlap nor leave the window. */
+static QList *lend_slots(GPUTest *t, uint64_t window_gpa)
+{
+    QDict *resp = qtest_qmp(t->qts, "{'execute': 'qom-get', 'arguments':"
+                            " {'path': %s, 'property': 'lend-slots'}}",
+                            GPU_PATH);
+    QList *slots = qdict_get_qlist(resp, "return");
+    const QListEntry *e, *f;
+
+    g_assert_nonnull(slots);
+    QLIST_FOREACH_ENTRY(slots, e) {
+        QDict *a = qobject_to(QDict, qlist_entry_obj(e));
+        uint64_t gpa = qdict_get_int(a, "gpa"), size = qdict_get_int(a, "size");
+
+        g_assert_cmpuint(gpa, >=, window_gpa);
+        g_assert_cmpuint(gpa + size, <=, window_gpa + WINDOW_SIZE);
+        g_assert_cmpuint(gpa - window_gpa, ==, qdict_get_int(a, "offset"));
+        for (f = qlist_next(e); f; f = qlist_next(f)) {
+            QDict *b = qobject_to(QDict, qlist_entry_obj(f));
+
+            g_assert_false(ranges_overlap(gpa, size, qdict_get_int(b, "gpa"),
+                                          qdict_get_int(b, "size")));
+            g_assert_cmpuint(qdict_get_int(a, "slot"), !=,
+                             qdict_get_int(b, "slot"));
+        }
+    }
+    qobject_ref(slots);
+    qobject_unref(resp);
+    return slots;
+}
+
+/* Exactly one slot, at @gpa, in @state. */
+static void assert_one_slot(GPUTest *t, uint64_t window_gpa, uint64_t gpa,
+                            uint64_t size, const char *state)
+{
+    QList *slots = lend_slots(t, window_gpa);
+    QDict *s;
+
+    g_assert_cmpuint(qlist_size(slots), ==, 1);
+    s = qobject_to(QDict, qlist_peek(slots));
+    g_assert_cmphex(qdict_get_int(s, "gpa"), ==, gpa);
+    g_assert_cmphex(qdict_get_int(s, "size"), ==, size);
+    g_assert_cmpstr(qdict_get_str(s, "state"), ==, state);
+    qobject_unref(slots);
+}
+
+static void assert_no_slot(GPUTest *t)
+{
+    QList *slots = lend_slots(t, 0);
+
+    g_assert_cmpuint(qlist_size(slots), ==, 0);
+    qobject_unref(slots);
+}
+
+static void lend_set(GPUTest *t, const char *prop, const char *json_value)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "{'execute': 'qom-set', 'arguments': {'path': '%s',"
+        " 'property': '%s', 'value': %s}}", GPU_PATH, prop, json_value);
+    QDict *resp = qtest_qmp(t->qts, "%s", cmd);
+
+    g_assert_false(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+}
+
+static void fill(GPUTest *t, QPCIBar window, uint64_t offset, uint8_t byte,
+                 size_t len)
+{
+    g_autofree uint8_t *buf = g_malloc(len);
+
+    memset(buf, byte, len);
+    qpci_memwrite(t->pdev, window, offset, buf, len);
+}
+
+static bool reads_as(GPUTest *t, QPCIBar window, uint64_t offset,
+                     uint8_t byte, size_t len)
+{
+    g_autofree uint8_t *buf = g_malloc(len);
+    size_t i;
+
+    qpci_memread(t->pdev, window, offset, buf, len);
+    for (i = 0; i < len; i++) {
+        if (buf[i] != byte) {
+            return false;
+        }
+    }
+    return true;
+}
+
+#define BLOB (4 * PAGE)
+#define AT (8 * PAGE)
+
+static QPCIBar lend_setup(GPUTest *t, void *obj, QGuestAllocator *alloc)
+{
+    QPCIBar window;
+
+    gpu_start(t, obj, alloc);
+    window = gpu_window(t, NULL);
+    gpu_venus_blob(t, 1, BLOB);
+    g_assert_cmpstr(qdict_get_str(t->lend_base, "mode"), ==, "emulated");
+    return window;
+}
+
+static void test_lend_map_unmap(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    QPCIBar window = lend_setup(&t, obj, alloc);
+
+    assert_no_slot(&t);
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "lent");
+    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 1);
+    g_assert_cmpuint(lend_stat(&t, "lent-pages"), ==, BLOB / PAGE);
+
+    fill(&t, window, AT, 0x11, BLOB);
+    g_assert_true(reads_as(&t, window, AT, 0x11, BLOB));
+    /* A lent range is reached directly: nothing trapped. */
+    g_assert_cmpuint(lend_stat(&t, "trap-accesses"), ==, 0);
+
+    /* The response comes only after the unlend returned. */
+    g_assert_cmphex(gpu_unmap(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 1);
+    assert_no_slot(&t);
+    g_assert_true(reads_as(&t, window, AT, 0, BLOB));
+
+    /* So does RESOURCE_UNREF of a mapped blob. */
+    g_assert_cmphex(gpu_map(&t, 1, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_unref(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 2);
+    g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 2);
+    assert_no_slot(&t);
+    gpu_stop(&t);
+}
+
+static void test_lend_reset(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    QPCIBar window = lend_setup(&t, obj, alloc);
+
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    fill(&t, window, AT, 0x22, BLOB);
+    qvirtio_reset(t.vdev);
+    assert_no_slot(&t);
+    g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 1);
+    g_assert_true(reads_as(&t, window, AT, 0, BLOB));
+    qobject_unref(t.lend_base);
+}
+
+static void test_lend_bar_move(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    QPCIBar window = lend_setup(&t, obj, alloc);
+    uint64_t old = window.addr, moved = window.addr + WINDOW_SIZE;
+    uint16_t cmd;
+
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    fill(&t, window, AT, 0x33, BLOB);
+
+    /* The guest reprograms BAR 4 (libqos keeps it below 4 GiB). */
+    g_assert_cmpuint(moved + WINDOW_SIZE, <=, 1ull << 32);
+    qpci_config_writel(t.pdev, PCI_BASE_ADDRESS_4,
+                       moved | PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                       PCI_BASE_ADDRESS_MEM_PREFETCH);
+    assert_one_slot(&t, moved, moved + AT, BLOB, "lent");
+    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 2);
+    g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 1);
+    window.addr = moved;
+    g_assert_true(reads_as(&t, window, AT, 0x33, BLOB));
+    window.addr = old;
+    g_assert_false(reads_as(&t, window, AT, 0x33, 16));
+
+    /* Memory decoding off: nothing lent; back on: lent again. */
+    cmd = qpci_config_readw(t.pdev, PCI_COMMAND);
+    qpci_config_writew(t.pdev, PCI_COMMAND, cmd & ~PCI_COMMAND_MEMORY);
+    assert_no_slot(&t);
+    g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 2);
+    qpci_config_writew(t.pdev, PCI_COMMAND, cmd);
+    assert_one_slot(&t, moved, moved + AT, BLOB, "lent");
+    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 3);
+    window.addr = moved;
+    g_assert_true(reads_as(&t, window, AT, 0x33, BLOB));
+    gpu_stop(&t);
+}
+
+static void test_lend_revoke(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    QPCIBar window = lend_setup(&t, obj, alloc);
+
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    fill(&t, window, AT, 0x44, BLOB);
+
+    lend_set(&t, "x-lend-revoke", "-1");
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "revoked");
+    g_assert_cmpuint(lend_stat(&t, "revocations"), ==, 1);
+
+    /* The host GPU writes the blob while the guest has no mapping. */
+    lend_set(&t, "x-blob-fill", "'1,4096,4096,85'");
+
+    /* The next access faults, is lent again and sees the host's bytes. */
+    g_assert_true(reads_as(&t, window, AT + PAGE, 85, PAGE));
+    g_assert_cmpuint(lend_stat(&t, "faults"), ==, 1);
+    g_assert_cmpuint(lend_stat(&t, "relends"), ==, 1);
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "lent");
+    g_assert_true(reads_as(&t, window, AT, 0x44, PAGE));
+    g_assert_cmpuint(lend_stat(&t, "faults"), ==, 1);
+
+    /* A slot that does not exist. */
+    {
+        QDict *resp = qtest_qmp(t.qts, "{'execute': 'qom-set', 'arguments':"
+                                " {'path': %s, 'property': 'x-lend-revoke',"
+                                " 'value': 99}}", GPU_PATH);
+
+        g_assert_true(qdict_haskey(resp, "error"));
+        qobject_unref(resp);
+    }
+    gpu_stop(&t);
+}
+
+static void test_lend_fail(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    QPCIBar window = lend_setup(&t, obj, alloc);
+
+    /* A failed lend leaves the range trapped, and correct. */
+    lend_set(&t, "x-lend-fail", "true");
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "trapped");
+    g_assert_cmpuint(lend_stat(&t, "failures"), ==, 1);
+    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 0);
+    fill(&t, window, AT, 0x66, PAGE);
+    g_assert_true(reads_as(&t, window, AT, 0x66, PAGE));
+    g_assert_cmpuint(lend_stat(&t, "trap-accesses"), >, 0);
+    lend_set(&t, "x-blob-fill", "'1,0,8,119'");
+    g_assert_true(reads_as(&t, window, AT, 119, 8));
+    lend_set(&t, "x-lend-fail", "false");
+    g_assert_cmphex(gpu_unmap(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    assert_no_slot(&t);
+    g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 0);
+    g_assert_true(reads_as(&t, window, AT, 0, PAGE));
+    gpu_stop(&t);
+}
+
+/* Re-lend fails: lend-fault-policy decides what the guest sees. */
+static void test_lend_fault_policy(void *obj, void *data,
+                                   QGuestAllocator *alloc)
+{
+    const char *policy = data;
+    GPUTest t;
+    QPCIBar window = lend_setup(&t, obj, alloc);
+
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    fill(&t, window, AT, 0x77, BLOB);
+    lend_set(&t, "x-lend-fail", "true");
+    lend_set(&t, "x-lend-revoke", "-1");
+
+    if (!strcmp(policy, "zero")) {
+        g_assert_true(reads_as(&t, window, AT, 0, 64));
+        /* Writes land on the zero page, not in the blob. */
+        fill(&t, window, AT, 0x78, 8);
+    } else {
+        g_assert_false(reads_as(&t, window, AT, 0x77, 1));
+    }
+    g_assert_cmpuint(lend_stat(&t, "faults"), >, 0);
+    g_assert_cmpuint(lend_stat(&t, "failures"), ==,
+                     lend_stat(&t, "faults"));
+    g_assert_cmpuint(lend_stat(&t, "relends"), ==, 0);
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "revoked");
+
+    /* Once pages can be had again, the device keeps working. */
+    lend_set(&t, "x-lend-fail", "false");
+    g_assert_true(reads_as(&t, window, AT, 0x77, BLOB));
+    g_assert_cmpuint(lend_stat(&t, "relends"), ==, 1);
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "lent");
+    g_assert_cmphex(gpu_unmap(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&t);
+}
+
+static void test_lend_trap_mode(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    QPCIBar window;
+
+    gpu_start(&t, obj, alloc);
+    window = gpu_window(&t, NULL);
+    gpu_venus_blob(&t, 1, BLOB);
+    g_assert_cmpstr(qdict_get_str(t.lend_base, "mode"), ==, "trap");
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "trapped");
+    fill(&t, window, AT, 0x55, PAGE);
+    g_assert_true(reads_as(&t, window, AT, 0x55, PAGE));
+    g_assert_cmpuint(lend_stat(&t, "trap-accesses"), ==, 2 * PAGE / 8);
+    /* Trap mode is not a failure. */
+    g_assert_cmpuint(lend_stat(&t, "failures"), ==, 0);
+    g_assert_cmphex(gpu_unmap(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    assert_no_slot(&t);
+    gpu_stop(&t);
+}
+
+
+/*
+ * lend=privcmd against a fake privcmd (xen-lend-fake-privcmd.c, preloaded
+ * into QEMU) that checks each call as the kernel would and logs it.
+ */
+static QTestState *privcmd_qemu(const char *env, const char *log,
+                                const char *device_opts)
+{
+    const char *shim = getenv("XEN_LEND_FAKE_PRIVCMD");
+    g_autofree char *cmd = NULL;
+    g_autofree char *args = NULL;
+
+    cmd = g_strdup_printf("env LD_PRELOAD=%s FAKE_PRIVCMD_LOG=%s %s %s",
+                          shim, log, env, getenv("QTEST_QEMU_BINARY"));
+    g_setenv("XEN_LEND_PRIVCMD_QEMU", cmd, true);
+    args = g_strdup_printf("-M pc -display none %s", device_opts);
+    return qtest_init_with_env("XEN_LEND_PRIVCMD_QEMU", args, true);
+}
+
+static void test_privcmd(void)
+{
+    g_autofree char *log = g_strdup_printf("%s/fake-privcmd-%d.log",
+                                           g_get_tmp_dir(), getpid());
+    g_autofree char *calls = NULL;
+    g_autofree char *expect = NULL;
+    QGuestAllocator alloc;
+    QVirtioPCIDevice *dev;
+    QPCIBus *bus;
+    QPCIBar window;
+    GPUTest t;
+
+    if (!getenv("XEN_LEND_FAKE_PRIVCMD")) {
+        g_test_skip("XEN_LEND_FAKE_PRIVCMD is not set");
+        return;
+    }
+    unlink(log);
+    t.qts = privcmd_qemu("", log, "-device virtio-gpu-xen-lend-pci,"
+                         "lend=privcmd,lend-fault-policy=inject,"
+                         "hostmem=64M,addr=04.0,id=gpu");
+    pc_alloc_init(&alloc, t.qts, ALLOC_NO_FLAGS);
+    bus = qpci_new_pc(t.qts, &alloc);
+    dev = virtio_pci_new(bus, &(QPCIAddress) { .devfn = QPCI_DEVFN(4, 0) });
+    qvirtio_pci_device_enable(dev);
+    qvirtio_start_device(&dev->vdev);
+    gpu_start(&t, dev, &alloc);
+    g_assert_cmpstr(qdict_get_str(t.lend_base, "mode"), ==, "privcmd");
+    window = gpu_window(&t, NULL);
+
+    gpu_venus_blob(&t, 1, BLOB);
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "lent");
+    g_assert_cmphex(gpu_unmap(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&t, 1, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    qpci_config_writel(t.pdev, PCI_BASE_ADDRESS_4,
+                       (window.addr + WINDOW_SIZE) |
+                       PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                       PCI_BASE_ADDRESS_MEM_PREFETCH);
+    assert_one_slot(&t, window.addr + WINDOW_SIZE, window.addr + WINDOW_SIZE,
+                    BLOB, "lent");
+    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 3);
+    g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 2);
+    /* Revocation is the kernel's business under privcmd. */
+    {
+        QDict *resp = qtest_qmp(t.qts, "{'execute': 'qom-set', 'arguments':"
+                                " {'path': %s, 'property': 'x-lend-revoke',"
+                                " 'value': -1}}", GPU_PATH);
+
+        g_assert_true(qdict_haskey(resp, "error"));
+        qobject_unref(resp);
+    }
+    qobject_unref(t.lend_base);
+    qtest_quit(t.qts);
+
+    /* Each call the device made, in order, as the fake kernel saw it. */
+    g_assert_true(g_file_get_contents(log, &calls, NULL, NULL));
+    g_test_message("fake privcmd calls: %s", calls);
+    g_assert_null(strstr(calls, "VIOLATION"));
+    expect = g_strdup_printf(
+        "open\nrestrict domid=0\nquery\n"
+        "lend slot=0 gpa=0x%" PRIx64 " size=0x%x flags=0x%x\n"
+        "unlend slot=0\n"
+        "lend slot=1 gpa=0x%" PRIx64 " size=0x%x flags=0x%x\n"
+        "unlend slot=1\n"
+        "lend slot=2 gpa=0x%" PRIx64 " size=0x%x flags=0x%x\n",
+        window.addr + AT, BLOB, PRIVCMD_LEND_FAULT_INJECT,
+        window.addr, BLOB, PRIVCMD_LEND_FAULT_INJECT,
+        window.addr + WINDOW_SIZE, BLOB, PRIVCMD_LEND_FAULT_INJECT);
+    g_assert_cmpstr(calls, ==, expect);
+    unlink(log);
+}
+
+/* A privcmd from before lending: realize fails and says what is missing. */
+static void test_privcmd_unsupported(void)
+{
+    g_autofree char *log = g_strdup_printf("%s/fake-privcmd-%d.log",
+                                           g_get_tmp_dir(), getpid());
+    QTestState *qts;
+    QDict *resp;
+    const char *desc;
+
+    if (!getenv("XEN_LEND_FAKE_PRIVCMD")) {
+        g_test_skip("XEN_LEND_FAKE_PRIVCMD is not set");
+        return;
+    }
+    qts = privcmd_qemu("FAKE_PRIVCMD_NO_LEND=1", log, "");
+    resp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments':"
+                     " {'driver': 'virtio-gpu-xen-lend-pci',"
+                     " 'lend': 'privcmd', 'hostmem': 67108864}}");
+    desc = qdict_get_str(qdict_get_qdict(resp, "error"), "desc");
+    g_test_message("%s", desc);
+    g_assert_nonnull(strstr(desc, "this kernel's privcmd has no memory"
+                            " lending (IOCTL_PRIVCMD_LEND_QUERY"));
+    qobject_unref(resp);
+    qtest_quit(qts);
+    unlink(log);
+}
+
 /* Realize-time checks, through device_add on a machine without the device. */
 static void assert_device_add_fails(const char *props, const char *message)
 {
@@ -476,6 +933,12 @@ static void test_bad_properties(void)
     assert_device_add_fails("'venus': false, 'virgl': 'off'",
                             "'venus' and 'virgl' are both off");
     assert_device_add_fails("'virgl': 'maybe'", "virgl");
+    assert_device_add_fails("'lend': 'sometimes'", "lend: unknown mode");
+    assert_device_add_fails("'lend-fault-policy': 'panic'",
+                            "'lend-fault-policy'");
+    /* No Xen here: privcmd has nothing to open. */
+    assert_device_add_fails("'lend': 'privcmd'",
+                            "lend=privcmd: cannot open /dev/xen/privcmd");
 }
 
 static int64_t qom_get_int(QTestState *qts, const char *path,
@@ -534,10 +997,35 @@ static void register_virtio_gpu_xen_lend_test(void)
     qos_add_test("2d", "virtio-gpu-xen-lend", test_2d, NULL);
     qos_add_test("venus-map", "virtio-gpu-xen-lend", test_venus_map, NULL);
     qos_add_test("bad-map", "virtio-gpu-xen-lend", test_bad_map, NULL);
+    qos_add_test("lend/map-unmap", "virtio-gpu-xen-lend",
+                 test_lend_map_unmap, NULL);
+    qos_add_test("lend/reset", "virtio-gpu-xen-lend", test_lend_reset, NULL);
+    qos_add_test("lend/bar-move", "virtio-gpu-xen-lend", test_lend_bar_move,
+                 NULL);
+    qos_add_test("lend/revoke", "virtio-gpu-xen-lend", test_lend_revoke,
+                 NULL);
+    qos_add_test("lend/fail", "virtio-gpu-xen-lend", test_lend_fail, NULL);
+    qos_add_test("lend/fault-zero", "virtio-gpu-xen-lend",
+                 test_lend_fault_policy, &(QOSGraphTestOptions) {
+                     .edge.extra_device_opts = "lend-fault-policy=zero",
+                     .arg = (void *)"zero",
+                 });
+    qos_add_test("lend/fault-inject", "virtio-gpu-xen-lend",
+                 test_lend_fault_policy, &(QOSGraphTestOptions) {
+                     .edge.extra_device_opts = "lend-fault-policy=inject",
+                     .arg = (void *)"inject",
+                 });
+    qos_add_test("lend/trap", "virtio-gpu-xen-lend", test_lend_trap_mode,
+                 &(QOSGraphTestOptions) {
+                     .edge.extra_device_opts = "lend=trap",
+                 });
     if (qtest_has_device("virtio-gpu-xen-lend-pci")) {
         qtest_add_func("virtio-gpu-xen-lend/defaults", test_defaults);
         qtest_add_func("virtio-gpu-xen-lend/bad-properties",
                        test_bad_properties);
+        qtest_add_func("virtio-gpu-xen-lend/lend/privcmd", test_privcmd);
+        qtest_add_func("virtio-gpu-xen-lend/lend/privcmd-unsupported",
+                       test_privcmd_unsupported);
     }
 }
 

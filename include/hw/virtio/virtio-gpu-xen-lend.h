@@ -9,6 +9,7 @@
 #define HW_VIRTIO_GPU_XEN_LEND_H
 
 #include "hw/virtio/virtio-gpu.h"
+#include "hw/xen/xen-lend.h"
 #include "qapi/qapi-types-common.h"
 #include "qom/object.h"
 
@@ -31,6 +32,8 @@ struct VirtIOGPUXenLend {
     VirtIOGPUGL parent_obj;
 
     OnOffAuto virgl;
+    char *lend_mode;
+    char *lend_fault_policy;
 
     /* resource id -> VirtIOGPUXenLendBlob */
     GHashTable *blobs;
@@ -42,6 +45,9 @@ struct VirtIOGPUXenLend {
      */
     uint8_t *window;
     MemoryRegion window_mr;
+
+    /* Lends what is mapped in the window to the guest. */
+    XenLend *lend;
 };
 
 struct VirtIOGPUXenLendClass {

@@ -1,0 +1,122 @@
+/*
+ * Xen memory lending through privcmd: the userspace ABI specified in
+ * docs/interop/xen-memory-lending.rst (include/hw/xen/privcmd-lend.h).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qapi/error.h"
+#include "hw/xen/xen.h"
+#include "hw/xen/xen-lend.h"
+#include "hw/xen/privcmd-lend.h"
+#include "trace.h"
+
+#define PRIVCMD_PATH "/dev/xen/privcmd"
+
+/* privcmd's own IOCTL_PRIVCMD_RESTRICT, which every Linux since 4.16 has */
+#define XEN_LEND_PRIVCMD_RESTRICT _IOC(_IOC_NONE, 'P', 6, sizeof(uint16_t))
+
+static bool xen_lend_privcmd_unsupported(int err)
+{
+    return err == ENOTTY || err == EOPNOTSUPP || err == ENOSYS;
+}
+
+static bool xen_lend_privcmd_init(XenLend *xl, Error **errp)
+{
+    struct privcmd_lend_query query = { 0 };
+    uint16_t domid = xen_domid;
+    int fd;
+
+    fd = open(PRIVCMD_PATH, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        error_setg_errno(errp, errno, "lend=privcmd: cannot open "
+                         PRIVCMD_PATH);
+        error_append_hint(errp, "Memory lending needs a Xen dom0 kernel"
+                          " with privcmd (modprobe xen-privcmd).\n");
+        return false;
+    }
+    /* Scope the fd to the guest, as a KVM VM fd is. */
+    if (ioctl(fd, XEN_LEND_PRIVCMD_RESTRICT, &domid) < 0) {
+        error_setg_errno(errp, errno, "lend=privcmd: cannot restrict "
+                         PRIVCMD_PATH " to domain %u", domid);
+        goto fail;
+    }
+    if (ioctl(fd, IOCTL_PRIVCMD_LEND_QUERY, &query) < 0) {
+        if (xen_lend_privcmd_unsupported(errno)) {
+            error_setg(errp, "lend=privcmd: this kernel's privcmd has no"
+                       " memory lending (IOCTL_PRIVCMD_LEND_QUERY: %s)",
+                       strerror(errno));
+            error_append_hint(errp, "It needs a kernel with the Xen memory"
+                              " lending ABI (docs/interop/"
+                              "xen-memory-lending.rst); use lend=trap"
+                              " meanwhile.\n");
+        } else {
+            error_setg_errno(errp, errno, "lend=privcmd: lending query"
+                             " failed");
+        }
+        goto fail;
+    }
+    if (query.abi_version != PRIVCMD_LEND_ABI_VERSION) {
+        error_setg(errp, "lend=privcmd: the kernel speaks lending ABI"
+                   " version %u, QEMU speaks %u", query.abi_version,
+                   PRIVCMD_LEND_ABI_VERSION);
+        goto fail;
+    }
+    if (!(query.flags & PRIVCMD_LEND_FAULT_ZERO) ||
+        !(query.flags & PRIVCMD_LEND_FAULT_INJECT)) {
+        error_setg(errp, "lend=privcmd: the kernel lacks the fault policies"
+                   " (flags 0x%x)", query.flags);
+        goto fail;
+    }
+    trace_xen_lend_privcmd_open(domid, query.abi_version, query.max_slots);
+    xl->privcmd_fd = fd;
+    xl->domid = domid;
+    return true;
+
+fail:
+    close(fd);
+    return false;
+}
+
+static void xen_lend_privcmd_cleanup(XenLend *xl)
+{
+    /* Closing the fd removes every slot it still holds. */
+    close(xl->privcmd_fd);
+    xl->privcmd_fd = -1;
+}
+
+static int xen_lend_privcmd_region(XenLend *xl, uint32_t slot, hwaddr gpa,
+                                   uint64_t size, void *host)
+{
+    struct privcmd_lend_region region = {
+        .slot = slot,
+        .flags = xl->policy == XEN_LEND_FAULT_INJECT ?
+                 PRIVCMD_LEND_FAULT_INJECT : PRIVCMD_LEND_FAULT_ZERO,
+        .guest_phys_addr = gpa,
+        .size = size,
+        .userspace_addr = (uintptr_t)host,
+    };
+
+    return ioctl(xl->privcmd_fd, IOCTL_PRIVCMD_LEND_REGION, &region) < 0 ?
+           -errno : 0;
+}
+
+static int xen_lend_privcmd_lend(XenLend *xl, uint32_t slot, hwaddr gpa,
+                                 uint64_t size, void *host)
+{
+    return xen_lend_privcmd_region(xl, slot, gpa, size, host);
+}
+
+static int xen_lend_privcmd_unlend(XenLend *xl, uint32_t slot)
+{
+    return xen_lend_privcmd_region(xl, slot, 0, 0, NULL);
+}
+
+const XenLendOps xen_lend_privcmd_ops = {
+    .name = "privcmd",
+    .init = xen_lend_privcmd_init,
+    .cleanup = xen_lend_privcmd_cleanup,
+    .lend = xen_lend_privcmd_lend,
+    .unlend = xen_lend_privcmd_unlend,
+};

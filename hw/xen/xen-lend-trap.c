@@ -1,0 +1,14 @@
+/*
+ * Xen memory lending, unavailable: every guest access to a mapped blob
+ * is emulated, which is what QEMU does on Xen without lending.  Always
+ * correct, and the baseline that lending is measured against.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "hw/xen/xen-lend.h"
+
+const XenLendOps xen_lend_trap_ops = {
+    .name = "trap",
+};

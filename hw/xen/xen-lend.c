@@ -1,0 +1,545 @@
+/*
+ * Xen memory lending: the core that lends the blobs mapped in a device's
+ * hostmem window to the guest.
+ *
+ * Two facts decide what is lent: where the window sits in guest-physical
+ * space, which a MemoryListener follows the way kvm-all.c follows
+ * memslots (so BAR moves, memory-decode toggles, reset and shutdown need
+ * no special case), and the table of blobs mapped in the window, which
+ * the device keeps up to date.  A range that is mapped but not lent
+ * (lending failed, is unavailable, or the lender revoked it) is covered
+ * by a trap region whose handler runs the fault path and then completes
+ * the access through the host mapping, so the guest always sees the
+ * right bytes.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+#include "qemu/osdep.h"
+#include "qemu/error-report.h"
+#include "qemu/log.h"
+#include "qemu/main-loop.h"
+#include "qapi/error.h"
+#include "qom/object.h"
+#include "system/xen.h"
+#include "hw/xen/xen-lend.h"
+#include "trace.h"
+
+#define TYPE_XEN_LEND_TRAP "xen-lend-trap"
+OBJECT_DECLARE_SIMPLE_TYPE(XenLendTrap, XEN_LEND_TRAP)
+
+/*
+ * An object of its own, so that the memory map's references keep it
+ * alive until no RCU reader can still dispatch to it.
+ */
+struct XenLendTrap {
+    Object parent_obj;
+    MemoryRegion mr;
+    XenLend *xl;
+    uint64_t offset;    /* in the window */
+};
+
+static const TypeInfo xen_lend_trap_info = {
+    .name = TYPE_XEN_LEND_TRAP,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(XenLendTrap),
+};
+
+static void xen_lend_register_types(void)
+{
+    type_register_static(&xen_lend_trap_info);
+}
+
+type_init(xen_lend_register_types)
+
+static uint64_t xen_lend_pages(uint64_t size)
+{
+    return size / qemu_real_host_page_size();
+}
+
+static void xen_lend_apply(XenLendMapping *m, XenLendEvent ev)
+{
+    XenLendState to;
+
+    if (!xen_lend_transition(m->state, ev, &to)) {
+        error_report("xen-lend: slot %" PRIu32 " cannot go from %s on"
+                     " event %d", m->slot, xen_lend_state_name(m->state), ev);
+        abort();
+    }
+    m->state = to;
+}
+
+/* One lend call for @m at its current guest address; 0 or -errno. */
+static int xen_lend_call(XenLend *xl, XenLendMapping *m)
+{
+    int ret;
+
+    ret = xl->ops->lend(xl, m->slot, m->gpa, m->size, xl->host + m->offset);
+    trace_xen_lend_lend(xl->ops->name, m->slot, m->gpa, m->size, ret);
+    if (ret) {
+        xl->stats.failures++;
+    } else {
+        xl->stats.lends++;
+        xl->stats.lent_pages += xen_lend_pages(m->size);
+    }
+    return ret;
+}
+
+static void xen_lend_one(XenLend *xl, XenLendMapping *m, hwaddr base)
+{
+    m->slot = xen_lend_table_new_slot(&xl->table);
+    m->gpa = base + m->offset;
+    if (!xl->ops->lend) {
+        xen_lend_apply(m, XEN_LEND_EV_LEND_FAIL);
+        return;
+    }
+    xen_lend_apply(m, xen_lend_call(xl, m) ? XEN_LEND_EV_LEND_FAIL
+                                           : XEN_LEND_EV_LEND_OK);
+}
+
+static void xen_lend_unlend_one(XenLend *xl, XenLendMapping *m)
+{
+    int ret;
+
+    if (m->state == XEN_LEND_LENT || m->state == XEN_LEND_REVOKED) {
+        ret = xl->ops->unlend(xl, m->slot);
+        trace_xen_lend_unlend(xl->ops->name, m->slot, m->gpa, m->size, ret);
+        if (ret) {
+            /* The guest may still reach memory we are about to reuse. */
+            error_report("xen-lend: %s cannot unlend slot %" PRIu32 ": %s",
+                         xl->ops->name, m->slot, strerror(-ret));
+            abort();
+        }
+        xl->stats.unlends++;
+    }
+    xen_lend_apply(m, XEN_LEND_EV_UNLEND);
+}
+
+static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
+                                        uint64_t *data, unsigned size,
+                                        bool write)
+{
+    XenLend *xl = t->xl;
+    uint64_t offset = t->offset + addr;
+    XenLendMapping *m = xen_lend_table_lookup(&xl->table, offset);
+
+    if (m && m->state == XEN_LEND_REVOKED) {
+        xl->stats.faults++;
+        trace_xen_lend_fault(m->slot, m->gpa + offset - m->offset, write);
+        if (xen_lend_call(xl, m) == 0) {
+            xen_lend_apply(m, XEN_LEND_EV_RELEND_OK);
+            xl->stats.relends++;
+            qemu_bh_schedule(xl->sync_bh);
+        } else {
+            xen_lend_apply(m, XEN_LEND_EV_RELEND_FAIL);
+            if (xl->policy == XEN_LEND_FAULT_INJECT) {
+                qemu_log_mask(LOG_GUEST_ERROR, "xen-lend: no page for guest"
+                              " address 0x%" HWADDR_PRIx " of slot %" PRIu32
+                              ": access fails\n",
+                              m->gpa + offset - m->offset, m->slot);
+                return MEMTX_ERROR;
+            }
+            /* The zero page: reads see zeros, writes go nowhere. */
+            if (!write) {
+                *data = 0;
+            }
+            return MEMTX_OK;
+        }
+    } else if (m) {
+        xl->stats.trap_accesses++;
+    }
+
+    if (write) {
+        stn_le_p(xl->host + offset, size, *data);
+    } else {
+        *data = ldn_le_p(xl->host + offset, size);
+    }
+    return MEMTX_OK;
+}
+
+static MemTxResult xen_lend_trap_read(void *opaque, hwaddr addr,
+                                      uint64_t *data, unsigned size,
+                                      MemTxAttrs attrs)
+{
+    return xen_lend_trap_access(opaque, addr, data, size, false);
+}
+
+static MemTxResult xen_lend_trap_write(void *opaque, hwaddr addr,
+                                       uint64_t data, unsigned size,
+                                       MemTxAttrs attrs)
+{
+    return xen_lend_trap_access(opaque, addr, &data, size, true);
+}
+
+static const MemoryRegionOps xen_lend_trap_mr_ops = {
+    .read_with_attrs = xen_lend_trap_read,
+    .write_with_attrs = xen_lend_trap_write,
+    .endianness = DEVICE_LITTLE_ENDIAN,
+    .valid = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+    .impl = {
+        .min_access_size = 1,
+        .max_access_size = 8,
+        .unaligned = true,
+    },
+};
+
+static void xen_lend_trap_add(XenLend *xl, XenLendMapping *m)
+{
+    XenLendTrap *t = XEN_LEND_TRAP(object_new(TYPE_XEN_LEND_TRAP));
+
+    t->xl = xl;
+    t->offset = m->offset;
+    memory_region_init_io(&t->mr, OBJECT(t), &xen_lend_trap_mr_ops, t,
+                          "xen-lend-trap", m->size);
+    memory_region_add_subregion_overlap(xl->container, m->offset, &t->mr, 1);
+    m->trap = t;
+}
+
+static void xen_lend_trap_del(XenLend *xl, XenLendMapping *m)
+{
+    XenLendTrap *t = m->trap;
+
+    memory_region_del_subregion(xl->container, &t->mr);
+    object_unref(OBJECT(t));
+    m->trap = NULL;
+}
+
+/* Cover exactly the mapped ranges that the guest cannot reach directly. */
+static void xen_lend_sync_traps(XenLend *xl)
+{
+    XenLendMapping *m;
+    bool trapped;
+    guint i;
+
+    memory_region_transaction_begin();
+    XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
+        trapped = m->state == XEN_LEND_REVOKED ||
+                  m->state == XEN_LEND_TRAPPED;
+        if (trapped && !m->trap) {
+            xen_lend_trap_add(xl, m);
+        } else if (!trapped && m->trap) {
+            xen_lend_trap_del(xl, m);
+        }
+    }
+    memory_region_transaction_commit();
+}
+
+static void xen_lend_sync_bh(void *opaque)
+{
+    xen_lend_sync_traps(opaque);
+}
+
+/* Lend and unlend the difference between what is lent and the facts. */
+static void xen_lend_update(XenLend *xl, bool present, hwaddr base)
+{
+    XenLendMapping *m;
+    guint i;
+
+    if (present == xl->lent && (!present || base == xl->lent_base)) {
+        return;
+    }
+    trace_xen_lend_window(present, base);
+    if (xl->lent) {
+        XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
+            xen_lend_unlend_one(xl, m);
+        }
+    }
+    xl->lent = present;
+    xl->lent_base = base;
+    if (present) {
+        XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
+            xen_lend_one(xl, m, base);
+        }
+    }
+}
+
+/* A section of the window: of the backing RAM or of a trap over it. */
+static bool xen_lend_section_base(XenLend *xl, MemoryRegionSection *section,
+                                  hwaddr *base)
+{
+    MemoryRegion *mr = section->mr;
+
+    if (mr->container != xl->container) {
+        return false;
+    }
+    *base = section->offset_within_address_space -
+            section->offset_within_region - mr->addr;
+    return true;
+}
+
+static void xen_lend_region_add(MemoryListener *listener,
+                                MemoryRegionSection *section)
+{
+    XenLend *xl = container_of(listener, XenLend, listener);
+    hwaddr base;
+
+    if (xen_lend_section_base(xl, section, &base)) {
+        xl->sections++;
+        xl->seen_base = base;
+    }
+}
+
+static void xen_lend_region_del(MemoryListener *listener,
+                                MemoryRegionSection *section)
+{
+    XenLend *xl = container_of(listener, XenLend, listener);
+    hwaddr base;
+
+    if (xen_lend_section_base(xl, section, &base)) {
+        xl->sections--;
+    }
+}
+
+static void xen_lend_commit(MemoryListener *listener)
+{
+    XenLend *xl = container_of(listener, XenLend, listener);
+
+    xen_lend_update(xl, xl->sections > 0, xl->seen_base);
+    /* Never change the memory map from inside its own update. */
+    qemu_bh_schedule(xl->sync_bh);
+}
+
+static const XenLendOps *xen_lend_ops_by_name(const char *mode)
+{
+    static const XenLendOps *const all[] = {
+        &xen_lend_privcmd_ops, &xen_lend_emulated_ops, &xen_lend_trap_ops,
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_SIZE(all); i++) {
+        if (!strcmp(all[i]->name, mode)) {
+            return all[i];
+        }
+    }
+    return NULL;
+}
+
+/*
+ * @mode: auto, privcmd, emulated or trap.  auto means privcmd on Xen when
+ * the kernel supports lending, else trap with one warning; emulated on
+ * any other accelerator.
+ */
+static bool xen_lend_choose_ops(XenLend *xl, const char *mode, Error **errp)
+{
+    Error *local_err = NULL;
+
+    if (strcmp(mode, "auto")) {
+        xl->ops = xen_lend_ops_by_name(mode);
+        if (!xl->ops) {
+            error_setg(errp, "lend: unknown mode '%s'", mode);
+            error_append_hint(errp, "Use auto, privcmd, emulated or trap.\n");
+            return false;
+        }
+        return !xl->ops->init || xl->ops->init(xl, errp);
+    }
+    if (!xen_enabled()) {
+        xl->ops = &xen_lend_emulated_ops;
+        return true;
+    }
+    xl->ops = &xen_lend_privcmd_ops;
+    if (xl->ops->init(xl, &local_err)) {
+        return true;
+    }
+    warn_report_err(local_err);
+    warn_report("lend=auto: every guest access to a mapped blob will be"
+                " emulated (lend=trap); set lend=trap to silence this");
+    xl->ops = &xen_lend_trap_ops;
+    return true;
+}
+
+XenLend *xen_lend_new(const char *mode, XenLendFaultPolicy policy,
+                      MemoryRegion *container, void *host, uint64_t size,
+                      Error **errp)
+{
+    XenLend *xl = g_new0(XenLend, 1);
+
+    xl->container = container;
+    xl->host = host;
+    xl->size = size;
+    xl->policy = policy;
+    xl->privcmd_fd = -1;
+    if (!xen_lend_choose_ops(xl, mode, errp)) {
+        g_free(xl);
+        return NULL;
+    }
+    trace_xen_lend_mode(xl->ops->name);
+    xen_lend_table_init(&xl->table, size, qemu_real_host_page_size());
+    xl->sync_bh = qemu_bh_new(xen_lend_sync_bh, xl);
+    xl->listener = (MemoryListener) {
+        .name = "xen-lend",
+        .region_add = xen_lend_region_add,
+        .region_del = xen_lend_region_del,
+        .commit = xen_lend_commit,
+    };
+    memory_listener_register(&xl->listener, &address_space_memory);
+    return xl;
+}
+
+void xen_lend_free(XenLend *xl)
+{
+    XenLendMapping *m;
+    guint i;
+
+    memory_listener_unregister(&xl->listener);
+    xen_lend_update(xl, false, 0);
+    XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
+        if (m->trap) {
+            xen_lend_trap_del(xl, m);
+        }
+    }
+    if (xl->ops->cleanup) {
+        xl->ops->cleanup(xl);
+    }
+    qemu_bh_delete(xl->sync_bh);
+    xen_lend_table_destroy(&xl->table);
+    g_free(xl);
+}
+
+/*
+ * 0 if @resource_id may be mapped at [offset, offset + size), else the
+ * error xen_lend_table_insert() would give.
+ */
+int xen_lend_check(XenLend *xl, uint32_t resource_id, uint64_t offset,
+                   uint64_t size)
+{
+    return xen_lend_table_check(&xl->table, resource_id, offset, size);
+}
+
+/* The device mapped a blob into the window: lend it if the window decodes. */
+int xen_lend_map(XenLend *xl, uint32_t resource_id, uint64_t offset,
+                 uint64_t size)
+{
+    XenLendMapping *m;
+    int ret;
+
+    ret = xen_lend_table_insert(&xl->table, resource_id, offset, size, &m);
+    if (ret) {
+        return ret;
+    }
+    if (xl->lent) {
+        xen_lend_one(xl, m, xl->lent_base);
+    }
+    xen_lend_sync_traps(xl);
+    return 0;
+}
+
+/* Returns once the guest can no longer reach the blob's memory. */
+void xen_lend_unmap(XenLend *xl, uint32_t resource_id)
+{
+    XenLendMapping *m = xen_lend_table_find(&xl->table, resource_id);
+
+    if (!m) {
+        return;
+    }
+    if (m->state != XEN_LEND_UNLENT) {
+        xen_lend_unlend_one(xl, m);
+    }
+    if (m->trap) {
+        xen_lend_trap_del(xl, m);
+    }
+    xen_lend_table_remove(&xl->table, m);
+}
+
+/* What a host MMU notifier does: take slot @slot (or all, if -1) back. */
+bool xen_lend_revoke(XenLend *xl, int64_t slot, Error **errp)
+{
+    XenLendMapping *m;
+    bool found = false;
+    guint i;
+
+    if (!xl->ops->can_revoke) {
+        error_setg(errp, "lend=%s cannot revoke on request; use"
+                   " lend=emulated", xl->ops->name);
+        return false;
+    }
+    XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
+        if (m->state == XEN_LEND_UNLENT || (slot >= 0 && m->slot != slot)) {
+            continue;
+        }
+        found = true;
+        if (m->state == XEN_LEND_LENT) {
+            xen_lend_apply(m, XEN_LEND_EV_REVOKE);
+            xl->stats.revocations++;
+            trace_xen_lend_revoke(m->slot);
+        }
+    }
+    if (slot >= 0 && !found) {
+        error_setg(errp, "no lent slot %" PRId64, slot);
+        return false;
+    }
+    xen_lend_sync_traps(xl);
+    return true;
+}
+
+void xen_lend_visit_stats(XenLend *xl, Visitor *v, const char *name,
+                          Error **errp)
+{
+    XenLendStats *s = &xl->stats;
+    const char *mode = xl->ops->name;
+    uint64_t slots = 0;
+    XenLendMapping *m;
+    guint i;
+
+    XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
+        slots += m->state != XEN_LEND_UNLENT;
+    }
+    if (!visit_start_struct(v, name, NULL, 0, errp)) {
+        return;
+    }
+    if (visit_type_str(v, "mode", (char **)&mode, errp) &&
+        visit_type_uint64(v, "slots", &slots, errp) &&
+        visit_type_uint64(v, "lends", &s->lends, errp) &&
+        visit_type_uint64(v, "lent-pages", &s->lent_pages, errp) &&
+        visit_type_uint64(v, "unlends", &s->unlends, errp) &&
+        visit_type_uint64(v, "revocations", &s->revocations, errp) &&
+        visit_type_uint64(v, "faults", &s->faults, errp) &&
+        visit_type_uint64(v, "relends", &s->relends, errp) &&
+        visit_type_uint64(v, "trap-accesses", &s->trap_accesses, errp) &&
+        visit_type_uint64(v, "failures", &s->failures, errp)) {
+        visit_check_struct(v, errp);
+    }
+    visit_end_struct(v, NULL);
+}
+
+static bool xen_lend_visit_slot(Visitor *v, XenLendMapping *m, Error **errp)
+{
+    uint64_t slot = m->slot, gpa = m->gpa, size = m->size;
+    uint64_t offset = m->offset, res = m->resource_id;
+    const char *state = xen_lend_state_name(m->state);
+    bool ok;
+
+    if (!visit_start_struct(v, NULL, NULL, 0, errp)) {
+        return false;
+    }
+    ok = visit_type_uint64(v, "slot", &slot, errp) &&
+         visit_type_uint64(v, "gpa", &gpa, errp) &&
+         visit_type_uint64(v, "size", &size, errp) &&
+         visit_type_uint64(v, "offset", &offset, errp) &&
+         visit_type_uint64(v, "resource-id", &res, errp) &&
+         visit_type_str(v, "state", (char **)&state, errp) &&
+         visit_check_struct(v, errp);
+    visit_end_struct(v, NULL);
+    return ok;
+}
+
+/* The slot table: one entry per range registered with the hypervisor. */
+void xen_lend_visit_slots(XenLend *xl, Visitor *v, const char *name,
+                          Error **errp)
+{
+    XenLendMapping *m;
+    guint i;
+
+    if (!visit_start_list(v, name, NULL, 0, errp)) {
+        return;
+    }
+    XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
+        if (m->state != XEN_LEND_UNLENT && !xen_lend_visit_slot(v, m, errp)) {
+            break;
+        }
+    }
+    visit_end_list(v, NULL);
+}

@@ -1,0 +1,205 @@
+/*
+ * A fake /dev/xen/privcmd with the memory lending ABI, preloaded into
+ * QEMU by the privcmd qtest.  It implements the ABI of
+ * docs/interop/xen-memory-lending.rst as a kernel would check it, and
+ * logs every call to $FAKE_PRIVCMD_LOG so the test can compare the calls
+ * with what the device should have done.  With FAKE_PRIVCMD_NO_LEND set,
+ * it is a privcmd from before lending: the lending ioctls fail ENOTTY.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+
+/* Define open() and open64() both, not one renamed to the other. */
+#undef _FILE_OFFSET_BITS
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hw/xen/privcmd-lend.h"
+
+#define PRIVCMD_RESTRICT _IOC(_IOC_NONE, 'P', 6, sizeof(uint16_t))
+#define MAX_SLOTS 64
+#define PAGE 4096
+
+static int fake_fd = -1;
+static bool restricted;
+static struct privcmd_lend_region slots[MAX_SLOTS];
+static bool used[MAX_SLOTS];
+
+static void __attribute__((format(printf, 1, 2)))
+fake_log(const char *fmt, ...)
+{
+    const char *path = getenv("FAKE_PRIVCMD_LOG");
+    va_list ap;
+    FILE *f;
+
+    if (!path) {
+        return;
+    }
+    f = fopen(path, "a");
+    if (!f) {
+        return;
+    }
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fputc('\n', f);
+    fclose(f);
+}
+
+static bool is_privcmd(const char *path)
+{
+    return !strcmp(path, "/dev/xen/privcmd");
+}
+
+static int fake_open(void)
+{
+    fake_fd = memfd_create("fake-privcmd", MFD_CLOEXEC);
+    fake_log("open");
+    return fake_fd;
+}
+
+#define OPEN_WRAPPER(name)                                               \
+    int name(const char *path, int flags, ...)                           \
+    {                                                                    \
+        static int (*real)(const char *, int, ...);                      \
+        mode_t mode = 0;                                                 \
+        va_list ap;                                                      \
+                                                                         \
+        if (is_privcmd(path)) {                                          \
+            return fake_open();                                          \
+        }                                                                \
+        va_start(ap, flags);                                             \
+        if (flags & (O_CREAT | O_TMPFILE)) {                             \
+            mode = va_arg(ap, mode_t);                                   \
+        }                                                                \
+        va_end(ap);                                                      \
+        if (!real) {                                                     \
+            real = dlsym(RTLD_NEXT, #name);                              \
+        }                                                                \
+        return real(path, flags, mode);                                  \
+    }
+
+OPEN_WRAPPER(open)
+OPEN_WRAPPER(open64)
+
+static int fake_region(struct privcmd_lend_region *r)
+{
+    int i;
+
+    if (r->slot >= MAX_SLOTS) {
+        fake_log("VIOLATION slot %u beyond the limit", r->slot);
+        return -ENOSPC;
+    }
+    if (!r->size) {
+        if (!used[r->slot]) {
+            fake_log("VIOLATION unlend of unknown slot %u", r->slot);
+            return -ENOENT;
+        }
+        used[r->slot] = false;
+        fake_log("unlend slot=%u", r->slot);
+        return 0;
+    }
+    if ((r->guest_phys_addr | r->size | r->userspace_addr) % PAGE) {
+        fake_log("VIOLATION unaligned slot %u", r->slot);
+        return -EINVAL;
+    }
+    if (r->flags & ~(PRIVCMD_LEND_READONLY | PRIVCMD_LEND_FAULT_ZERO |
+                     PRIVCMD_LEND_FAULT_INJECT)) {
+        fake_log("VIOLATION flags 0x%x", r->flags);
+        return -EINVAL;
+    }
+    for (i = 0; i < MAX_SLOTS; i++) {
+        if (used[i] && i != (int)r->slot &&
+            r->guest_phys_addr < slots[i].guest_phys_addr + slots[i].size &&
+            slots[i].guest_phys_addr < r->guest_phys_addr + r->size) {
+            fake_log("VIOLATION slot %u overlaps slot %d", r->slot, i);
+            return -EEXIST;
+        }
+    }
+    /* The backing must be the caller's memory, as the kernel checks. */
+    if (msync((void *)(uintptr_t)r->userspace_addr, r->size, MS_ASYNC)) {
+        fake_log("VIOLATION slot %u backed by unmapped memory", r->slot);
+        return -EFAULT;
+    }
+    slots[r->slot] = *r;
+    used[r->slot] = true;
+    fake_log("lend slot=%u gpa=0x%llx size=0x%llx flags=0x%x", r->slot,
+             (unsigned long long)r->guest_phys_addr,
+             (unsigned long long)r->size, r->flags);
+    return 0;
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+    static int (*real_ioctl)(int, unsigned long, ...);
+    void *arg;
+    va_list ap;
+    int ret = 0;
+
+    va_start(ap, req);
+    arg = va_arg(ap, void *);
+    va_end(ap);
+    if (fd != fake_fd || fd < 0) {
+        if (!real_ioctl) {
+            real_ioctl = dlsym(RTLD_NEXT, "ioctl");
+        }
+        return real_ioctl(fd, req, arg);
+    }
+
+    if (req == PRIVCMD_RESTRICT) {
+        restricted = true;
+        fake_log("restrict domid=%u", *(uint16_t *)arg);
+    } else if (getenv("FAKE_PRIVCMD_NO_LEND")) {
+        ret = -ENOTTY;
+    } else if (!restricted) {
+        fake_log("VIOLATION lending call before restrict");
+        ret = -EPERM;
+    } else if (req == IOCTL_PRIVCMD_LEND_QUERY) {
+        struct privcmd_lend_query *q = arg;
+
+        q->abi_version = PRIVCMD_LEND_ABI_VERSION;
+        q->max_slots = MAX_SLOTS;
+        q->flags = PRIVCMD_LEND_READONLY | PRIVCMD_LEND_FAULT_ZERO |
+                   PRIVCMD_LEND_FAULT_INJECT;
+        fake_log("query");
+    } else if (req == IOCTL_PRIVCMD_LEND_REGION) {
+        ret = fake_region(arg);
+    } else {
+        ret = -ENOTTY;
+    }
+    if (ret) {
+        errno = -ret;
+        return -1;
+    }
+    return 0;
+}
+
+int close(int fd)
+{
+    static int (*real_close)(int);
+    int i, n = 0;
+
+    if (fd >= 0 && fd == fake_fd) {
+        for (i = 0; i < MAX_SLOTS; i++) {
+            n += used[i];
+            used[i] = false;
+        }
+        fake_log("close slots=%d", n);
+        fake_fd = -1;
+    }
+    if (!real_close) {
+        real_close = dlsym(RTLD_NEXT, "close");
+    }
+    return real_close(fd);
+}
