@@ -73,3 +73,20 @@ fi
 log "building"
 in_sysroot sh -ec "cd $QEMU_BUILD && ninja qemu-system-x86_64 \
     tests/qtest/qos-test $*" >&2 || die "build failed"
+
+# Run from the build tree, QEMU looks for firmware in its qemu-bundle:
+# point that at Debian's firmware packages.
+bundle=$tree/build/qemu-bundle
+for d in usr/share/seabios usr/lib/ipxe/qemu; do
+    if [ ! -e "$bundle/$d" ] && [ ! -L "$bundle/$d" ]; then
+        mkdir -p "$(dirname "$bundle/$d")"
+        ln -s "/$d" "$bundle/$d"
+    fi
+done
+for f in "$SYSROOT"/usr/share/qemu/*; do
+    name=${f##*/}
+    if [ ! -e "$bundle/usr/share/qemu/$name" ] &&
+       [ ! -L "$bundle/usr/share/qemu/$name" ]; then
+        ln -sfn "/usr/share/qemu/$name" "$bundle/usr/share/qemu/$name"
+    fi
+done

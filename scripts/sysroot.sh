@@ -14,7 +14,7 @@ PACKAGES="
     libepoxy-dev libgbm-dev libdrm-dev libvirglrenderer-dev virgl-server
     libxen-dev libcap-ng-dev libattr1-dev
     mesa-vulkan-drivers vulkan-tools
-    qemu-system-data seabios
+    qemu-system-data seabios ipxe-qemu
 "
 STAMP=$SYSROOT/.vgxl-packages
 

@@ -21,6 +21,7 @@
 #include "qemu/main-loop.h"
 #include "qapi/error.h"
 #include "qom/object.h"
+#include "exec/address-spaces.h"
 #include "system/xen.h"
 #include "hw/xen/xen-lend.h"
 #include "trace.h"
@@ -115,6 +116,8 @@ static void xen_lend_unlend_one(XenLend *xl, XenLendMapping *m)
     xen_lend_apply(m, XEN_LEND_EV_UNLEND);
 }
 
+static void xen_lend_sync_traps(XenLend *xl);
+
 static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
                                         uint64_t *data, unsigned size,
                                         bool write)
@@ -129,7 +132,8 @@ static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
         if (xen_lend_call(xl, m) == 0) {
             xen_lend_apply(m, XEN_LEND_EV_RELEND_OK);
             xl->stats.relends++;
-            qemu_bh_schedule(xl->sync_bh);
+            /* Later accesses go direct; this one completes below. */
+            xen_lend_sync_traps(xl);
         } else {
             xen_lend_apply(m, XEN_LEND_EV_RELEND_FAIL);
             if (xl->policy == XEN_LEND_FAULT_INJECT) {
@@ -233,14 +237,17 @@ static void xen_lend_sync_bh(void *opaque)
     xen_lend_sync_traps(opaque);
 }
 
-/* Lend and unlend the difference between what is lent and the facts. */
-static void xen_lend_update(XenLend *xl, bool present, hwaddr base)
+/*
+ * Lend and unlend the difference between what is lent and the facts;
+ * false if there was none.
+ */
+static bool xen_lend_update(XenLend *xl, bool present, hwaddr base)
 {
     XenLendMapping *m;
     guint i;
 
     if (present == xl->lent && (!present || base == xl->lent_base)) {
-        return;
+        return false;
     }
     trace_xen_lend_window(present, base);
     if (xl->lent) {
@@ -255,6 +262,7 @@ static void xen_lend_update(XenLend *xl, bool present, hwaddr base)
             xen_lend_one(xl, m, base);
         }
     }
+    return true;
 }
 
 /* A section of the window: of the backing RAM or of a trap over it. */
@@ -298,9 +306,10 @@ static void xen_lend_commit(MemoryListener *listener)
 {
     XenLend *xl = container_of(listener, XenLend, listener);
 
-    xen_lend_update(xl, xl->sections > 0, xl->seen_base);
-    /* Never change the memory map from inside its own update. */
-    qemu_bh_schedule(xl->sync_bh);
+    if (xen_lend_update(xl, xl->sections > 0, xl->seen_base)) {
+        /* Never change the memory map from inside its own update. */
+        qemu_bh_schedule(xl->sync_bh);
+    }
 }
 
 static const XenLendOps *xen_lend_ops_by_name(const char *mode)

@@ -11,7 +11,9 @@
 #include "qemu/bswap.h"
 #include "qemu/cutils.h"
 #include "qemu/module.h"
+#include "qapi/error.h"
 #include "qobject/qdict.h"
+#include "qobject/qjson.h"
 #include "qobject/qlist.h"
 #include "standard-headers/linux/virtio_config.h"
 #include "standard-headers/linux/virtio_gpu.h"
@@ -405,10 +407,25 @@ static void test_bad_map(void *obj, void *data, QGuestAllocator *alloc)
     /* Adjacent is fine. */
     g_assert_cmphex(gpu_map(&t, 2, 2 * PAGE), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
 
-    /* A blob that was not created mappable. */
-    g_assert_cmphex(gpu_create_blob(&t, 3, PAGE,
-                                    VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE), ==,
-                    VIRTIO_GPU_RESP_OK_NODATA);
+    /* A blob in guest memory: never mappable into the window. */
+    {
+        struct {
+            struct virtio_gpu_resource_create_blob cb;
+            struct virtio_gpu_mem_entry ent;
+        } guest_blob = {
+            .cb.hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB,
+            .cb.resource_id = 3,
+            .cb.blob_mem = VIRTIO_GPU_BLOB_MEM_GUEST,
+            .cb.blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE,
+            .cb.nr_entries = 1,
+            .cb.size = PAGE,
+            .ent.addr = guest_alloc(alloc, PAGE),
+            .ent.length = PAGE,
+        };
+
+        g_assert_cmphex(gpu_cmd(&t, &guest_blob, sizeof(guest_blob), NULL, 0),
+                        ==, VIRTIO_GPU_RESP_OK_NODATA);
+    }
     g_assert_cmphex(gpu_map(&t, 3, 8 * PAGE), ==,
                     VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
 
@@ -541,10 +558,10 @@ static void assert_no_slot(GPUTest *t)
 
 static void lend_set(GPUTest *t, const char *prop, const char *json_value)
 {
-    g_autofree char *cmd = g_strdup_printf(
-        "{'execute': 'qom-set', 'arguments': {'path': '%s',"
-        " 'property': '%s', 'value': %s}}", GPU_PATH, prop, json_value);
-    QDict *resp = qtest_qmp(t->qts, "%s", cmd);
+    QObject *value = qobject_from_json(json_value, &error_abort);
+    QDict *resp = qtest_qmp(t->qts, "{'execute': 'qom-set', 'arguments':"
+                            " {'path': %s, 'property': %s, 'value': %p}}",
+                            GPU_PATH, prop, value);
 
     g_assert_false(qdict_haskey(resp, "error"));
     qobject_unref(resp);
@@ -875,70 +892,65 @@ static void test_privcmd(void)
     unlink(log);
 }
 
+/*
+ * Realize-time checks.  The device cannot be hot-plugged, so QEMU is
+ * started with it and must exit at once with @message on stderr.
+ */
+static void assert_realize_fails(const char *env, const char *props,
+                                 const char *message)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "env %s timeout 60 %s -M pc -accel qtest -display none -nodefaults"
+        " -device virtio-gpu-xen-lend-pci,%s", env,
+        getenv("QTEST_QEMU_BINARY"), props);
+    g_autofree char *err = NULL;
+    g_auto(GStrv) argv = NULL;
+    int status;
+
+    g_assert_true(g_shell_parse_argv(cmd, NULL, &argv, NULL));
+    g_assert_true(g_spawn_sync(NULL, argv, NULL,
+                               G_SPAWN_SEARCH_PATH |
+                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, NULL));
+    g_test_message("%s: %s", props, err);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, 1);
+    g_assert_nonnull(strstr(err, message));
+}
+
+static void test_bad_properties(void)
+{
+    assert_realize_fails("", "hostmem=0", "'hostmem'");
+    assert_realize_fails("", "hostmem=3M", "'hostmem'");
+    assert_realize_fails("", "hostmem=4097", "'hostmem'");
+    assert_realize_fails("", "blob=off", "'blob' cannot be turned off");
+    assert_realize_fails("", "virgl=on", "'virgl=on' needs a display");
+    assert_realize_fails("", "venus=off", "'venus' and 'virgl' are both off");
+    assert_realize_fails("", "venus=off,virgl=off",
+                         "'venus' and 'virgl' are both off");
+    assert_realize_fails("", "virgl=maybe", "virgl");
+    assert_realize_fails("", "lend=sometimes", "lend: unknown mode");
+    assert_realize_fails("", "lend-fault-policy=panic",
+                         "'lend-fault-policy'");
+    /* No Xen here: privcmd has nothing to open. */
+    assert_realize_fails("", "lend=privcmd",
+                         "lend=privcmd: cannot open /dev/xen/privcmd");
+}
+
 /* A privcmd from before lending: realize fails and says what is missing. */
 static void test_privcmd_unsupported(void)
 {
-    g_autofree char *log = g_strdup_printf("%s/fake-privcmd-%d.log",
-                                           g_get_tmp_dir(), getpid());
-    QTestState *qts;
-    QDict *resp;
-    const char *desc;
+    g_autofree char *env = NULL;
 
     if (!getenv("XEN_LEND_FAKE_PRIVCMD")) {
         g_test_skip("XEN_LEND_FAKE_PRIVCMD is not set");
         return;
     }
-    qts = privcmd_qemu("FAKE_PRIVCMD_NO_LEND=1", log, "");
-    resp = qtest_qmp(qts, "{'execute': 'device_add', 'arguments':"
-                     " {'driver': 'virtio-gpu-xen-lend-pci',"
-                     " 'lend': 'privcmd', 'hostmem': 67108864}}");
-    desc = qdict_get_str(qdict_get_qdict(resp, "error"), "desc");
-    g_test_message("%s", desc);
-    g_assert_nonnull(strstr(desc, "this kernel's privcmd has no memory"
-                            " lending (IOCTL_PRIVCMD_LEND_QUERY"));
-    qobject_unref(resp);
-    qtest_quit(qts);
-    unlink(log);
-}
-
-/* Realize-time checks, through device_add on a machine without the device. */
-static void assert_device_add_fails(const char *props, const char *message)
-{
-    QTestState *qts = qtest_init("-display none");
-    g_autofree char *cmd = g_strdup_printf(
-        "{'execute': 'device_add', 'arguments': "
-        "{'driver': 'virtio-gpu-xen-lend-pci', 'id': 'gpu'%s%s}}",
-        *props ? ", " : "", props);
-    QDict *resp = qtest_qmp(qts, "%s", cmd);
-    QDict *error = qdict_get_qdict(resp, "error");
-    const char *desc;
-
-    g_assert_nonnull(error);
-    desc = qdict_get_str(error, "desc");
-    g_test_message("device_add %s: %s", props, desc);
-    g_assert_nonnull(strstr(desc, message));
-    qobject_unref(resp);
-    qtest_quit(qts);
-}
-
-static void test_bad_properties(void)
-{
-    assert_device_add_fails("'hostmem': 0", "'hostmem'");
-    assert_device_add_fails("'hostmem': 3145728", "'hostmem'");
-    assert_device_add_fails("'hostmem': 4097", "'hostmem'");
-    assert_device_add_fails("'blob': false", "'blob'");
-    assert_device_add_fails("'virgl': 'on'", "'virgl=on' needs a display");
-    assert_device_add_fails("'venus': false",
-                            "'venus' and 'virgl' are both off");
-    assert_device_add_fails("'venus': false, 'virgl': 'off'",
-                            "'venus' and 'virgl' are both off");
-    assert_device_add_fails("'virgl': 'maybe'", "virgl");
-    assert_device_add_fails("'lend': 'sometimes'", "lend: unknown mode");
-    assert_device_add_fails("'lend-fault-policy': 'panic'",
-                            "'lend-fault-policy'");
-    /* No Xen here: privcmd has nothing to open. */
-    assert_device_add_fails("'lend': 'privcmd'",
-                            "lend=privcmd: cannot open /dev/xen/privcmd");
+    env = g_strdup_printf("LD_PRELOAD=%s FAKE_PRIVCMD_NO_LEND=1",
+                          getenv("XEN_LEND_FAKE_PRIVCMD"));
+    assert_realize_fails(env, "lend=privcmd",
+                         "this kernel's privcmd has no memory lending"
+                         " (IOCTL_PRIVCMD_LEND_QUERY");
 }
 
 static int64_t qom_get_int(QTestState *qts, const char *path,
