@@ -53,9 +53,54 @@ static int virtio_gpu_xen_lend_zero_window(VirtIOGPUXenLend *xl,
     return p == MAP_FAILED ? -errno : 0;
 }
 
+/*
+ * A blob mapped the way upstream virtio-gpu-virgl maps every blob: its own
+ * RAM region over virglrenderer's mapping.  An object of its own so that
+ * the memory map's references keep the mapping alive until no RCU reader
+ * can use it; only then may virglrenderer unmap it.
+ */
+#define TYPE_VIRTIO_GPU_XEN_LEND_REGION "virtio-gpu-xen-lend-region"
+OBJECT_DECLARE_SIMPLE_TYPE(VirtIOGPUXenLendRegion,
+                           VIRTIO_GPU_XEN_LEND_REGION)
+
+struct VirtIOGPUXenLendRegion {
+    Object parent_obj;
+    MemoryRegion mr;
+    VirtIOGPUXenLend *xl;
+    VirtIOGPUXenLendBlob *blob;     /* NULL once the blob let it go */
+};
+
+static void virtio_gpu_xen_lend_region_finalize(Object *obj)
+{
+    VirtIOGPUXenLendRegion *r = VIRTIO_GPU_XEN_LEND_REGION(obj);
+
+    if (r->blob) {
+        r->blob->region = NULL;
+        /* Runs in the RCU thread: virglrenderer wants the main loop. */
+        qemu_bh_schedule(r->xl->resume_bh);
+    }
+}
+
+static const TypeInfo virtio_gpu_xen_lend_region_info = {
+    .name = TYPE_VIRTIO_GPU_XEN_LEND_REGION,
+    .parent = TYPE_OBJECT,
+    .instance_size = sizeof(VirtIOGPUXenLendRegion),
+    .instance_finalize = virtio_gpu_xen_lend_region_finalize,
+};
+
+/* A finalized region lets a suspended unmap go on. */
+static void virtio_gpu_xen_lend_resume_bh(void *opaque)
+{
+    VirtIOGPU *g = opaque;
+
+    g->parent_obj.renderer_blocked--;
+    virtio_gpu_process_cmdq(g);
+}
+
+/* The fast way: blob memory mapped into the window's own host mapping. */
 static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
                                           VirtIOGPUXenLendBlob *blob,
-                                          uint64_t offset)
+                                          uint64_t offset, void **host)
 {
     uint64_t size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
     uint32_t fd_type;
@@ -76,39 +121,124 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
         virtio_gpu_xen_lend_zero_window(xl, offset, size);
         return ret;
     }
-
-    ret = xen_lend_map(xl->lend, blob->resource_id, offset, size);
-    if (ret) {
-        virtio_gpu_xen_lend_zero_window(xl, offset, size);
-        return ret;
-    }
-    blob->mapped = true;
-    blob->offset = offset;
     blob->map_size = size;
+    *host = p;
     trace_virtio_gpu_xen_lend_map(blob->resource_id, offset, size, fd_type);
     return 0;
 }
 
-static void virtio_gpu_xen_lend_unmap_window(VirtIOGPUXenLend *xl,
-                                             VirtIOGPUXenLendBlob *blob)
+/* Upstream's way, and the fallback for memory with no fd to mmap. */
+static int virtio_gpu_xen_lend_map_region(VirtIOGPUXenLend *xl,
+                                          VirtIOGPUXenLendBlob *blob,
+                                          uint64_t offset, void **host)
 {
+    VirtIOGPUBase *b = VIRTIO_GPU_BASE(xl);
+    VirtIOGPUXenLendRegion *r;
+    uint64_t size;
+    void *data;
+    int ret;
+
+    ret = virgl_renderer_resource_map(blob->resource_id, &data, &size);
+    if (ret) {
+        return ret;
+    }
+    if (!QEMU_IS_ALIGNED(size, qemu_real_host_page_size()) ||
+        size > b->conf.hostmem - offset) {
+        virgl_renderer_resource_unmap(blob->resource_id);
+        return -ERANGE;
+    }
+    r = VIRTIO_GPU_XEN_LEND_REGION(
+        object_new(TYPE_VIRTIO_GPU_XEN_LEND_REGION));
+    r->xl = xl;
+    r->blob = blob;
+    memory_region_init_ram_ptr(&r->mr, OBJECT(r), "xen-lend-blob", size,
+                               data);
+    memory_region_add_subregion_overlap(&b->hostmem, offset, &r->mr, 1);
+    blob->region = r;
+    blob->map_size = size;
+    xl->region_maps++;
+    *host = data;
+    trace_virtio_gpu_xen_lend_map_region(blob->resource_id, offset, size);
+    return 0;
+}
+
+static int virtio_gpu_xen_lend_map_memory(VirtIOGPUXenLend *xl,
+                                          VirtIOGPUXenLendBlob *blob,
+                                          uint64_t offset)
+{
+    void *host;
+    int ret = -ENOENT;
+
+    if (!xl->map_per_blob) {
+        ret = virtio_gpu_xen_lend_map_window(xl, blob, offset, &host);
+    }
+    if (ret) {
+        ret = virtio_gpu_xen_lend_map_region(xl, blob, offset, &host);
+    }
+    if (ret) {
+        return ret;
+    }
+    blob->mapped = true;
+    blob->offset = offset;
+    ret = xen_lend_map(xl->lend, blob->resource_id, offset, blob->map_size,
+                       host);
+    assert(!ret);   /* the device checked the range first */
+    return 0;
+}
+
+/*
+ * Unmap a blob.  False while the unmap of a per-blob region waits for the
+ * memory map to let the region go; the command queue resumes when it did.
+ * With @wait false (device reset), the region is let go without waiting.
+ */
+static bool virtio_gpu_xen_lend_unmap_memory(VirtIOGPUXenLend *xl,
+                                             VirtIOGPUXenLendBlob *blob,
+                                             bool wait)
+{
+    VirtIOGPUBase *b = VIRTIO_GPU_BASE(xl);
+    VirtIOGPUXenLendRegion *r = blob->region;
     int ret;
 
     if (!blob->mapped) {
-        return;
+        return true;
     }
-    trace_virtio_gpu_xen_lend_unmap(blob->resource_id, blob->offset,
-                                    blob->map_size);
-    /* The guest must lose the blob before its pages go back. */
-    xen_lend_unmap(xl->lend, blob->resource_id);
-    ret = virtio_gpu_xen_lend_zero_window(xl, blob->offset, blob->map_size);
-    if (ret) {
-        /* Never leave the guest a window onto freed memory. */
-        error_report("virtio-gpu-xen-lend: cannot unmap blob %" PRIu32
-                     ": %s", blob->resource_id, strerror(-ret));
-        abort();
+    if (!blob->unmapping) {
+        trace_virtio_gpu_xen_lend_unmap(blob->resource_id, blob->offset,
+                                        blob->map_size);
+        /* The guest must lose the blob before its pages go back. */
+        xen_lend_unmap(xl->lend, blob->resource_id);
+        if (r) {
+            memory_region_del_subregion(&b->hostmem, &r->mr);
+            blob->unmapping = true;
+            b->renderer_blocked++;
+            object_unref(OBJECT(r));
+            r = blob->region;   /* NULL if that was the last reference */
+        }
     }
+    if (r) {
+        if (wait) {
+            return false;
+        }
+        /* Reset: the finalizer still resumes the queue, blob or not. */
+        r->blob = NULL;
+        qemu_bh_schedule(xl->resume_bh);
+        blob->region = NULL;
+    } else if (blob->unmapping) {
+        /* No reader can reach the region: virglrenderer may unmap. */
+        virgl_renderer_resource_unmap(blob->resource_id);
+    } else {
+        ret = virtio_gpu_xen_lend_zero_window(xl, blob->offset,
+                                              blob->map_size);
+        if (ret) {
+            /* Never leave the guest a window onto freed memory. */
+            error_report("virtio-gpu-xen-lend: cannot unmap blob %" PRIu32
+                         ": %s", blob->resource_id, strerror(-ret));
+            abort();
+        }
+    }
+    blob->unmapping = false;
     blob->mapped = false;
+    return true;
 }
 
 static VirtIOGPUXenLendBlob *
@@ -173,7 +303,7 @@ static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
         return;
     }
 
-    ret = virtio_gpu_xen_lend_map_window(xl, blob, mblob.offset);
+    ret = virtio_gpu_xen_lend_map_memory(xl, blob, mblob.offset);
     if (ret) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot map blob %" PRIu32
                       ": %s\n", __func__, mblob.resource_id, strerror(-ret));
@@ -187,14 +317,19 @@ static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
     virtio_gpu_ctrl_response(g, cmd, &resp.hdr, sizeof(resp));
 }
 
-static void virtio_gpu_xen_lend_unmap_blob(VirtIOGPU *g,
+/* Returns false while the unmap is suspended. */
+static bool virtio_gpu_xen_lend_unmap_blob(VirtIOGPU *g,
                                            struct virtio_gpu_ctrl_command *cmd)
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
     struct virtio_gpu_resource_unmap_blob ublob;
     VirtIOGPUXenLendBlob *blob;
 
-    VIRTIO_GPU_FILL_CMD(ublob);
+    if (iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &ublob,
+                   sizeof(ublob)) != sizeof(ublob)) {
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return true;
+    }
     virtio_gpu_unmap_blob_bswap(&ublob);
 
     blob = virtio_gpu_xen_lend_find_blob(xl, ublob.resource_id);
@@ -202,15 +337,15 @@ static void virtio_gpu_xen_lend_unmap_blob(VirtIOGPU *g,
         qemu_log_mask(LOG_GUEST_ERROR, "%s: no blob resource %" PRIu32 "\n",
                       __func__, ublob.resource_id);
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
-        return;
+        return true;
     }
     if (!blob->mapped) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " is not mapped\n",
                       __func__, ublob.resource_id);
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return;
+        return true;
     }
-    virtio_gpu_xen_lend_unmap_window(xl, blob);
+    return virtio_gpu_xen_lend_unmap_memory(xl, blob, true);
 }
 
 static void virtio_gpu_xen_lend_create_blob(VirtIOGPU *g,
@@ -368,7 +503,9 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
         virtio_gpu_xen_lend_map_blob(g, cmd);
         break;
     case VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB:
-        virtio_gpu_xen_lend_unmap_blob(g, cmd);
+        if (!virtio_gpu_xen_lend_unmap_blob(g, cmd)) {
+            return;         /* suspended until the region is gone */
+        }
         break;
     case VIRTIO_GPU_CMD_RESOURCE_CREATE_3D:
         if (!virtio_gpu_xen_lend_virgl_on(g)) {
@@ -384,9 +521,10 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
         resource_id = virtio_gpu_xen_lend_2d_resource(cmd);
         blob = virtio_gpu_xen_lend_find_blob(xl, resource_id);
         if (blob) {
-            virtio_gpu_xen_lend_unmap_window(xl, blob);
-            g_hash_table_remove(xl->blobs,
-                                GUINT_TO_POINTER(blob->resource_id));
+            if (!virtio_gpu_xen_lend_unmap_memory(xl, blob, true)) {
+                return;     /* suspended until the region is gone */
+            }
+            g_hash_table_remove(xl->blobs, GUINT_TO_POINTER(resource_id));
         }
         virtio_gpu_virgl_process_cmd(g, cmd);
         break;
@@ -431,7 +569,7 @@ virtio_gpu_xen_lend_resource_destroy(VirtIOGPU *g,
 
     blob = virtio_gpu_xen_lend_find_blob(xl, res->resource_id);
     if (blob) {
-        virtio_gpu_xen_lend_unmap_window(xl, blob);
+        virtio_gpu_xen_lend_unmap_memory(xl, blob, false);
         g_hash_table_remove(xl->blobs, GUINT_TO_POINTER(res->resource_id));
     }
     xlc->parent_resource_destroy(g, res, errp);
@@ -466,6 +604,14 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
     } else {
         error_setg(errp, "virtio-gpu-xen-lend: 'lend-fault-policy' must be"
                    " zero or inject, not '%s'", xl->lend_fault_policy);
+        return;
+    }
+
+    if (!strcmp(xl->map_mode, "per-blob")) {
+        xl->map_per_blob = true;
+    } else if (strcmp(xl->map_mode, "window")) {
+        error_setg(errp, "virtio-gpu-xen-lend: 'x-map' must be window or"
+                   " per-blob, not '%s'", xl->map_mode);
         return;
     }
 
@@ -528,6 +674,7 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         return;
     }
     xl->blobs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    xl->resume_bh = qemu_bh_new(virtio_gpu_xen_lend_resume_bh, xl);
     trace_virtio_gpu_xen_lend_realize(virgl,
                                       !!virtio_gpu_venus_enabled(b->conf),
                                       b->conf.hostmem);
@@ -543,6 +690,7 @@ static void virtio_gpu_xen_lend_unrealize(DeviceState *dev)
     g_clear_pointer(&xl->lend, xen_lend_free);
     memory_region_del_subregion(&b->hostmem, &xl->window_mr);
     g_clear_pointer(&xl->blobs, g_hash_table_destroy);
+    g_clear_pointer(&xl->resume_bh, qemu_bh_delete);
 }
 
 static void virtio_gpu_xen_lend_instance_finalize(Object *obj)
@@ -562,6 +710,9 @@ static void virtio_gpu_xen_lend_instance_init(Object *obj)
 
     xl->lend_mode = g_strdup("auto");
     xl->lend_fault_policy = g_strdup("zero");
+    xl->map_mode = g_strdup("window");
+    object_property_add_uint64_ptr(obj, "region-maps", &xl->region_maps,
+                                   OBJ_PROP_FLAG_READ);
 
     /* Defaults that differ from virtio-gpu-gl's; properties override them. */
     b->conf.flags |= 1 << VIRTIO_GPU_FLAG_BLOB_ENABLED;
@@ -642,6 +793,8 @@ static void virtio_gpu_xen_lend_set_fail(Object *obj, bool value,
 static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
                                               Error **errp)
 {
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+    VirtIOGPUXenLendBlob *blob;
     uint64_t offset, length, size;
     uint32_t resource_id;
     unsigned byte;
@@ -653,11 +806,18 @@ static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
         error_setg(errp, "x-blob-fill takes RES,OFFSET,LENGTH,BYTE");
         return;
     }
-    ret = virgl_renderer_resource_map(resource_id, &data, &size);
-    if (ret) {
-        error_setg_errno(errp, -ret, "cannot map resource %" PRIu32,
-                         resource_id);
-        return;
+    blob = xl->blobs ? virtio_gpu_xen_lend_find_blob(xl, resource_id) : NULL;
+    if (blob && blob->region) {
+        /* virglrenderer's mapping, which the per-blob region shows */
+        data = memory_region_get_ram_ptr(&blob->region->mr);
+        size = blob->map_size;
+    } else {
+        ret = virgl_renderer_resource_map(resource_id, &data, &size);
+        if (ret) {
+            error_setg_errno(errp, -ret, "cannot map resource %" PRIu32,
+                             resource_id);
+            return;
+        }
     }
     if (offset > size || length > size - offset) {
         error_setg(errp, "0x%" PRIx64 "+0x%" PRIx64 " is outside the"
@@ -665,7 +825,9 @@ static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
     } else {
         memset((uint8_t *)data + offset, byte, length);
     }
-    virgl_renderer_resource_unmap(resource_id);
+    if (!blob || !blob->region) {
+        virgl_renderer_resource_unmap(resource_id);
+    }
 }
 
 static const Property virtio_gpu_xen_lend_properties[] = {
@@ -674,6 +836,8 @@ static const Property virtio_gpu_xen_lend_properties[] = {
     DEFINE_PROP_STRING("lend", VirtIOGPUXenLend, lend_mode),
     DEFINE_PROP_STRING("lend-fault-policy", VirtIOGPUXenLend,
                        lend_fault_policy),
+    /* per-blob: upstream's mapping method, the baseline of benchmarks */
+    DEFINE_PROP_STRING("x-map", VirtIOGPUXenLend, map_mode),
 };
 
 static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
@@ -734,6 +898,7 @@ module_kconfig(VIRTIO_GPU_XEN_LEND);
 static void virtio_gpu_xen_lend_register_types(void)
 {
     type_register_static(&virtio_gpu_xen_lend_info);
+    type_register_static(&virtio_gpu_xen_lend_region_info);
 }
 
 type_init(virtio_gpu_xen_lend_register_types)

@@ -75,7 +75,7 @@ static int xen_lend_call(XenLend *xl, XenLendMapping *m)
 {
     int ret;
 
-    ret = xl->ops->lend(xl, m->slot, m->gpa, m->size, xl->host + m->offset);
+    ret = xl->ops->lend(xl, m->slot, m->gpa, m->size, m->host);
     trace_xen_lend_lend(xl->ops->name, m->slot, m->gpa, m->size, ret);
     if (ret) {
         xl->stats.failures++;
@@ -125,6 +125,7 @@ static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
     XenLend *xl = t->xl;
     uint64_t offset = t->offset + addr;
     XenLendMapping *m = xen_lend_table_lookup(&xl->table, offset);
+    uint8_t *host;
 
     if (m && m->state == XEN_LEND_REVOKED) {
         xl->stats.faults++;
@@ -153,10 +154,11 @@ static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
         xl->stats.trap_accesses++;
     }
 
+    host = m ? (uint8_t *)m->host + (offset - m->offset) : xl->host + offset;
     if (write) {
-        stn_le_p(xl->host + offset, size, *data);
+        stn_le_p(host, size, *data);
     } else {
-        *data = ldn_le_p(xl->host + offset, size);
+        *data = ldn_le_p(host, size);
     }
     return MEMTX_OK;
 }
@@ -199,7 +201,8 @@ static void xen_lend_trap_add(XenLend *xl, XenLendMapping *m)
     t->offset = m->offset;
     memory_region_init_io(&t->mr, OBJECT(t), &xen_lend_trap_mr_ops, t,
                           "xen-lend-trap", m->size);
-    memory_region_add_subregion_overlap(xl->container, m->offset, &t->mr, 1);
+    /* Above the window and above any region the device maps a blob with. */
+    memory_region_add_subregion_overlap(xl->container, m->offset, &t->mr, 2);
     m->trap = t;
 }
 
@@ -418,9 +421,12 @@ int xen_lend_check(XenLend *xl, uint32_t resource_id, uint64_t offset,
     return xen_lend_table_check(&xl->table, resource_id, offset, size);
 }
 
-/* The device mapped a blob into the window: lend it if the window decodes. */
+/*
+ * The device mapped a blob into the window, at @host in QEMU: lend it if
+ * the window decodes.
+ */
 int xen_lend_map(XenLend *xl, uint32_t resource_id, uint64_t offset,
-                 uint64_t size)
+                 uint64_t size, void *host)
 {
     XenLendMapping *m;
     int ret;
@@ -429,6 +435,7 @@ int xen_lend_map(XenLend *xl, uint32_t resource_id, uint64_t offset,
     if (ret) {
         return ret;
     }
+    m->host = host;
     if (xl->lent) {
         xen_lend_one(xl, m, xl->lent_base);
     }

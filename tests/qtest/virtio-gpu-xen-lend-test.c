@@ -43,6 +43,8 @@ typedef struct GPUTest {
 } GPUTest;
 
 static QDict *lend_stats(GPUTest *t);
+static int64_t qom_get_int(QTestState *qts, const char *path,
+                           const char *prop);
 
 static void gpu_start(GPUTest *t, void *obj, QGuestAllocator *alloc)
 {
@@ -802,6 +804,47 @@ static void test_lend_trap_mode(void *obj, void *data, QGuestAllocator *alloc)
 }
 
 
+/* x-map=per-blob: upstream's method, with the unmap that waits for RCU. */
+static void test_per_blob(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    QPCIBar window = lend_setup(&t, obj, alloc);
+    int64_t maps = qom_get_int(t.qts, GPU_PATH, "region-maps");
+
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmpint(qom_get_int(t.qts, GPU_PATH, "region-maps"), ==,
+                    maps + 1);
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "lent");
+    fill(&t, window, AT, 0x3c, BLOB);
+    g_assert_true(reads_as(&t, window, AT, 0x3c, BLOB));
+    lend_set(&t, "x-blob-fill", "'1,0,16,60'");
+    g_assert_true(reads_as(&t, window, AT, 60, 16));
+
+    /* Revocation and re-lend work on a per-blob region too. */
+    lend_set(&t, "x-lend-revoke", "-1");
+    g_assert_true(reads_as(&t, window, AT + 16, 0x3c, 16));
+    g_assert_cmpuint(lend_stat(&t, "relends"), ==, 1);
+
+    g_assert_cmphex(gpu_unmap(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    assert_no_slot(&t);
+    g_assert_true(reads_as(&t, window, AT, 0, BLOB));
+
+    /* Unref while mapped, then a blob left mapped across a reset. */
+    g_assert_cmphex(gpu_map(&t, 1, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_unref(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_true(reads_as(&t, window, 0, 0, BLOB));
+    g_assert_cmphex(gpu_create_blob(&t, 2, BLOB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&t, 2, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmpint(qom_get_int(t.qts, GPU_PATH, "region-maps"), ==,
+                    maps + 3);
+    qvirtio_reset(t.vdev);
+    assert_no_slot(&t);
+    g_assert_true(reads_as(&t, window, AT, 0, BLOB));
+    qobject_unref(t.lend_base);
+}
+
 /*
  * lend=privcmd against a fake privcmd (xen-lend-fake-privcmd.c, preloaded
  * into QEMU) that checks each call as the kernel would and logs it.
@@ -932,6 +975,7 @@ static void test_bad_properties(void)
     assert_realize_fails("", "lend=sometimes", "lend: unknown mode");
     assert_realize_fails("", "lend-fault-policy=panic",
                          "'lend-fault-policy'");
+    assert_realize_fails("", "x-map=sometimes", "'x-map'");
     /* No Xen here: privcmd has nothing to open. */
     assert_realize_fails("", "lend=privcmd",
                          "lend=privcmd: cannot open /dev/xen/privcmd");
@@ -1026,6 +1070,10 @@ static void register_virtio_gpu_xen_lend_test(void)
                  test_lend_fault_policy, &(QOSGraphTestOptions) {
                      .edge.extra_device_opts = "lend-fault-policy=inject",
                      .arg = (void *)"inject",
+                 });
+    qos_add_test("per-blob", "virtio-gpu-xen-lend", test_per_blob,
+                 &(QOSGraphTestOptions) {
+                     .edge.extra_device_opts = "x-map=per-blob",
                  });
     qos_add_test("lend/trap", "virtio-gpu-xen-lend", test_lend_trap_mode,
                  &(QOSGraphTestOptions) {

@@ -17,6 +17,8 @@
 OBJECT_DECLARE_TYPE(VirtIOGPUXenLend, VirtIOGPUXenLendClass,
                     VIRTIO_GPU_XEN_LEND)
 
+typedef struct VirtIOGPUXenLendRegion VirtIOGPUXenLendRegion;
+
 /* A blob resource as the guest created it, and where it is mapped. */
 typedef struct VirtIOGPUXenLendBlob {
     uint32_t resource_id;
@@ -26,6 +28,8 @@ typedef struct VirtIOGPUXenLendBlob {
     bool mapped;
     uint64_t offset;        /* in the hostmem window, while mapped */
     uint64_t map_size;      /* page-aligned length mapped at @offset */
+    VirtIOGPUXenLendRegion *region; /* mapped per blob, not in the window */
+    bool unmapping;         /* waiting for @region to be let go */
 } VirtIOGPUXenLendBlob;
 
 struct VirtIOGPUXenLend {
@@ -34,6 +38,8 @@ struct VirtIOGPUXenLend {
     OnOffAuto virgl;
     char *lend_mode;
     char *lend_fault_policy;
+    char *map_mode;
+    bool map_per_blob;
 
     /* resource id -> VirtIOGPUXenLendBlob */
     GHashTable *blobs;
@@ -45,6 +51,8 @@ struct VirtIOGPUXenLend {
      */
     uint8_t *window;
     MemoryRegion window_mr;
+    uint64_t region_maps;   /* blobs mapped per blob, by choice or need */
+    QEMUBH *resume_bh;
 
     /* Lends what is mapped in the window to the guest. */
     XenLend *lend;

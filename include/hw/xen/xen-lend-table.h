@@ -29,6 +29,7 @@ typedef struct XenLendMapping {
     uint32_t resource_id;
     uint64_t offset;        /* in the window */
     uint64_t size;
+    void *host;             /* where QEMU reaches the memory */
     XenLendState state;
     uint32_t slot;          /* meaningful unless UNLENT */
     uint64_t gpa;           /* meaningful unless UNLENT */

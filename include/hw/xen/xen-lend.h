@@ -60,7 +60,7 @@ extern const XenLendOps xen_lend_trap_ops;
 struct XenLend {
     const XenLendOps *ops;
     MemoryRegion *container;    /* the window as the guest sees it */
-    uint8_t *host;              /* host mapping of the whole window */
+    uint8_t *host;              /* what backs the window where no blob is */
     uint64_t size;
     XenLendFaultPolicy policy;
     bool lend_fails;            /* emulated: a lender with no pages */
@@ -86,7 +86,7 @@ void xen_lend_free(XenLend *xl);
 int xen_lend_check(XenLend *xl, uint32_t resource_id, uint64_t offset,
                    uint64_t size);
 int xen_lend_map(XenLend *xl, uint32_t resource_id, uint64_t offset,
-                 uint64_t size);
+                 uint64_t size, void *host);
 void xen_lend_unmap(XenLend *xl, uint32_t resource_id);
 bool xen_lend_revoke(XenLend *xl, int64_t slot, Error **errp);
 
