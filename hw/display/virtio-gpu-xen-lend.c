@@ -14,6 +14,7 @@
 #include "qemu/error-report.h"
 #include "qemu/iov.h"
 #include "qemu/log.h"
+#include "qemu/mmap-alloc.h"
 #include "qemu/module.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -648,8 +649,12 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         b->conf.flags |= 1 << VIRTIO_GPU_FLAG_NO_VIRGL;
     }
 
-    xl->window = mmap(NULL, b->conf.hostmem, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /*
+     * 2 MiB aligned, so that a blob at a 2 MiB aligned window offset is
+     * also 2 MiB aligned in QEMU and can be lent with large pages.
+     */
+    xl->window = qemu_ram_mmap(-1, b->conf.hostmem, 2 * MiB,
+                               QEMU_MAP_NORESERVE, 0);
     if (xl->window == MAP_FAILED) {
         xl->window = NULL;
         error_setg_errno(errp, errno, "virtio-gpu-xen-lend: cannot reserve"
@@ -699,7 +704,7 @@ static void virtio_gpu_xen_lend_instance_finalize(Object *obj)
 
     /* Only now can no vCPU and no RCU reader still see the window. */
     if (xl->window) {
-        munmap(xl->window, VIRTIO_GPU_BASE(obj)->conf.hostmem);
+        qemu_ram_munmap(-1, xl->window, VIRTIO_GPU_BASE(obj)->conf.hostmem);
     }
 }
 

@@ -11,6 +11,7 @@
 #include "qemu/bswap.h"
 #include "qemu/cutils.h"
 #include "qemu/module.h"
+#include "qemu/units.h"
 #include "qapi/error.h"
 #include "qobject/qdict.h"
 #include "qobject/qjson.h"
@@ -629,11 +630,24 @@ static void test_lend_map_unmap(void *obj, void *data, QGuestAllocator *alloc)
     assert_no_slot(&t);
     g_assert_true(reads_as(&t, window, AT, 0, BLOB));
 
+    /* A large blob is one lend call, kept whole at a 2 MiB offset. */
+    g_assert_cmphex(gpu_create_blob(&t, 2, 4 * MiB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&t, 2, 2 * MiB), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    assert_one_slot(&t, window.addr, window.addr + 2 * MiB, 4 * MiB, "lent");
+    g_assert_cmpuint((window.addr + 2 * MiB) % (2 * MiB), ==, 0);
+    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 2);
+    g_assert_cmpuint(lend_stat(&t, "lent-pages"), ==,
+                     BLOB / PAGE + 4 * MiB / PAGE);
+    g_assert_cmphex(gpu_unref(&t, 2), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    assert_no_slot(&t);
+
     /* So does RESOURCE_UNREF of a mapped blob. */
     g_assert_cmphex(gpu_map(&t, 1, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
     g_assert_cmphex(gpu_unref(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
-    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 2);
-    g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 2);
+    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 3);
+    g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 3);
     assert_no_slot(&t);
     gpu_stop(&t);
 }
@@ -923,11 +937,14 @@ static void test_privcmd(void)
     g_assert_null(strstr(calls, "VIOLATION"));
     expect = g_strdup_printf(
         "open\nrestrict domid=0\nquery\n"
-        "lend slot=0 gpa=0x%" PRIx64 " size=0x%x flags=0x%x\n"
+        "lend slot=0 gpa=0x%" PRIx64 " size=0x%x flags=0x%x"
+        " 2m-congruent=1\n"
         "unlend slot=0\n"
-        "lend slot=1 gpa=0x%" PRIx64 " size=0x%x flags=0x%x\n"
+        "lend slot=1 gpa=0x%" PRIx64 " size=0x%x flags=0x%x"
+        " 2m-congruent=1\n"
         "unlend slot=1\n"
-        "lend slot=2 gpa=0x%" PRIx64 " size=0x%x flags=0x%x\n",
+        "lend slot=2 gpa=0x%" PRIx64 " size=0x%x flags=0x%x"
+        " 2m-congruent=1\n",
         window.addr + AT, BLOB, PRIVCMD_LEND_FAULT_INJECT,
         window.addr, BLOB, PRIVCMD_LEND_FAULT_INJECT,
         window.addr + WINDOW_SIZE, BLOB, PRIVCMD_LEND_FAULT_INJECT);

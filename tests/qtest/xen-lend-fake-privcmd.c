@@ -134,9 +134,11 @@ static int fake_region(struct privcmd_lend_region *r)
     }
     slots[r->slot] = *r;
     used[r->slot] = true;
-    fake_log("lend slot=%u gpa=0x%llx size=0x%llx flags=0x%x", r->slot,
-             (unsigned long long)r->guest_phys_addr,
-             (unsigned long long)r->size, r->flags);
+    /* Large pages need guest and host addresses equal modulo 2 MiB. */
+    fake_log("lend slot=%u gpa=0x%llx size=0x%llx flags=0x%x 2m-congruent=%d",
+             r->slot, (unsigned long long)r->guest_phys_addr,
+             (unsigned long long)r->size, r->flags,
+             !((r->guest_phys_addr ^ r->userspace_addr) & (0x200000 - 1)));
     return 0;
 }
 
