@@ -9,6 +9,7 @@
 #
 # To try the boot path with another QEMU: VGXL_QEMU_ROOT (a userland to
 # chroot into), VGXL_QEMU (the binary in it), VGXL_GPU (the -device).
+# VGXL_APPEND adds to the guest's kernel command line (vgxl.iters=N).
 
 . "$(dirname "$0")/common.sh"
 
@@ -37,12 +38,16 @@ export ROOT_BINDS="$GUEST:/guest"
 
 # -no-reboot and panic=-1 turn a guest panic into a prompt QEMU exit.
 # shellcheck disable=SC2054 # the commas are QEMU's, not array separators
+# The harness reaches QEMU's monitor at $GUEST/run/JOB.qmp.
+mkdir -p "$GUEST/run"
+rm -f "$GUEST/run/$job.qmp"
 args=(-accel tcg -m 2G -smp 2 -machine q35 -nodefaults -display none
       -no-reboot -serial stdio
+      -qmp "unix:/guest/run/$job.qmp,server=on,wait=off"
       -kernel /guest/vmlinuz -initrd /guest/initrd.img
-      -append "console=ttyS0 quiet panic=-1 vgxl.run=$job"
+      -append "console=ttyS0 quiet panic=-1 vgxl.run=$job ${VGXL_APPEND:-}"
       -virtfs local,path=/guest/root,mount_tag=root,security_model=none
-      -device "$GPU" "$@")
+      -device "$GPU,id=gpu" "$@")
 
 # Print the command line so that it can be pasted into a shell.
 quote() {

@@ -1,14 +1,75 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# A real guest kernel and Mesa's Venus driver use the device: the guest
-# must list the Venus Vulkan device, with each lending mode.
+# End to end: a Debian 13 guest kernel and Mesa's Venus driver use the
+# device under TCG.  Vulkan compute and the blob stress with each lending
+# mode; the stress again while the host revokes every slot over QMP; the
+# fbdev console in Venus-only mode, checked with a QMP screendump.
 
 . "$(dirname "$0")/common.sh"
 
+GUEST=$CACHE/guest
+failed=
+check() {
+    local name=$1 t0=$SECONDS
+    shift
+    if "$@"; then
+        log "e2e $name: PASS ($((SECONDS - t0)) s)"
+    else
+        log "e2e $name: FAIL ($((SECONDS - t0)) s)"
+        failed="$failed $name"
+    fi
+}
+
+lend() {
+    echo "-global virtio-gpu-xen-lend-device.lend=$1"
+}
+
+# The stress runs while a QMP client revokes every slot again and again;
+# the guest must see no wrong byte and the counters must show the faults.
+stress_revoked() {
+    local stats
+    "$TOP/scripts/run-guest.sh" stress $(lend emulated) &
+    stats=$(python3 "$TOP/scripts/qmp.py" "$GUEST/run/stress.qmp" \
+            revoke-loop 600)
+    wait $! || return 1
+    log "lend-stats at the end: $stats"
+    python3 -c 'import json, sys
+s = json.loads(sys.argv[1])
+sys.exit(not (s["revocations"] > 0 and s["faults"] > 0 and
+              s["relends"] > 0))' "$stats"
+}
+
+# fbdev on 2D resources with virgl off: the screen must not be blank.
+console() {
+    local ppm=$GUEST/run/console.ppm pid
+    rm -f "$ppm" "$GUEST/log/console.log"
+    "$TOP/scripts/run-guest.sh" console &
+    pid=$!
+    for _ in $(seq 300); do
+        grep -q VGXL-SCREENDUMP-READY "$GUEST/log/console.log" 2>/dev/null &&
+            break
+        sleep 1
+    done
+    python3 "$TOP/scripts/qmp.py" "$GUEST/run/console.qmp" screendump \
+        /guest/run/console.ppm || return 1
+    wait $pid || return 1
+    # P6 header, then pixels: blank means every byte alike.
+    python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+px = d.split(b"\n", 3)[3]
+print("screendump: %d bytes, %d distinct" % (len(px), len(set(px))))
+sys.exit(len(px) == 0 or len(set(px)) < 2)' "$ppm"
+}
+
 "$TOP/scripts/guest-image.sh"
 for mode in emulated trap; do
-    log "guest: vulkaninfo with lend=$mode"
-    "$TOP/scripts/run-guest.sh" vulkaninfo \
-        -global "virtio-gpu-xen-lend-device.lend=$mode"
+    check "compute lend=$mode" "$TOP/scripts/run-guest.sh" compute \
+        $(lend $mode)
+    check "blob stress lend=$mode" "$TOP/scripts/run-guest.sh" stress \
+        $(lend $mode)
 done
+check "blob stress under revocation" stress_revoked
+check "fbdev console screendump" console
+
+[ -z "$failed" ] || die "e2e failed:$failed"

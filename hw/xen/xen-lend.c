@@ -79,6 +79,7 @@ static int xen_lend_call(XenLend *xl, XenLendMapping *m)
     trace_xen_lend_lend(xl->ops->name, m->slot, m->gpa, m->size, ret);
     if (ret) {
         xl->stats.failures++;
+        trace_xen_lend_failure(xl->ops->name, m->slot, ret);
     } else {
         xl->stats.lends++;
         xl->stats.lent_pages += xen_lend_pages(m->size);
@@ -126,11 +127,14 @@ static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
     uint64_t offset = t->offset + addr;
     XenLendMapping *m = xen_lend_table_lookup(&xl->table, offset);
     uint8_t *host;
+    int ret;
 
     if (m && m->state == XEN_LEND_REVOKED) {
         xl->stats.faults++;
         trace_xen_lend_fault(m->slot, m->gpa + offset - m->offset, write);
-        if (xen_lend_call(xl, m) == 0) {
+        ret = xen_lend_call(xl, m);
+        trace_xen_lend_relend(m->slot, ret);
+        if (ret == 0) {
             xen_lend_apply(m, XEN_LEND_EV_RELEND_OK);
             xl->stats.relends++;
             /* Later accesses go direct; this one completes below. */
