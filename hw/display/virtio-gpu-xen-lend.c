@@ -725,30 +725,37 @@ static void virtio_gpu_xen_lend_instance_init(Object *obj)
     b->conf.hostmem = 4 * GiB;
 }
 
+/* The lending core; NULL, with an error, before realize. */
+static XenLend *virtio_gpu_xen_lend_core(Object *obj, Error **errp)
+{
+    XenLend *lend = VIRTIO_GPU_XEN_LEND(obj)->lend;
+
+    if (!lend) {
+        error_setg(errp, "virtio-gpu-xen-lend: the device is not realized");
+    }
+    return lend;
+}
+
 static void virtio_gpu_xen_lend_get_stats(Object *obj, Visitor *v,
                                           const char *name, void *opaque,
                                           Error **errp)
 {
-    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+    XenLend *lend = virtio_gpu_xen_lend_core(obj, errp);
 
-    if (!xl->lend) {
-        error_setg(errp, "the device is not realized");
-        return;
+    if (lend) {
+        xen_lend_visit_stats(lend, v, name, errp);
     }
-    xen_lend_visit_stats(xl->lend, v, name, errp);
 }
 
 static void virtio_gpu_xen_lend_get_slots(Object *obj, Visitor *v,
                                           const char *name, void *opaque,
                                           Error **errp)
 {
-    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+    XenLend *lend = virtio_gpu_xen_lend_core(obj, errp);
 
-    if (!xl->lend) {
-        error_setg(errp, "the device is not realized");
-        return;
+    if (lend) {
+        xen_lend_visit_slots(lend, v, name, errp);
     }
-    xen_lend_visit_slots(xl->lend, v, name, errp);
 }
 
 /* Revoke a slot (or all, -1) as the host kernel's MMU notifier would. */
@@ -756,17 +763,16 @@ static void virtio_gpu_xen_lend_set_revoke(Object *obj, Visitor *v,
                                            const char *name, void *opaque,
                                            Error **errp)
 {
-    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+    XenLend *lend;
     int64_t slot;
 
     if (!visit_type_int(v, name, &slot, errp)) {
         return;
     }
-    if (!xl->lend) {
-        error_setg(errp, "the device is not realized");
-        return;
+    lend = virtio_gpu_xen_lend_core(obj, errp);
+    if (lend) {
+        xen_lend_revoke(lend, slot, errp);
     }
-    xen_lend_revoke(xl->lend, slot, errp);
 }
 
 static bool virtio_gpu_xen_lend_get_fail(Object *obj, Error **errp)
@@ -780,14 +786,16 @@ static bool virtio_gpu_xen_lend_get_fail(Object *obj, Error **errp)
 static void virtio_gpu_xen_lend_set_fail(Object *obj, bool value,
                                          Error **errp)
 {
-    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
+    XenLend *lend = virtio_gpu_xen_lend_core(obj, errp);
 
-    if (!xl->lend || xl->lend->ops != &xen_lend_emulated_ops) {
-        error_setg(errp, "x-lend-fail needs a realized device with"
-                   " lend=emulated");
+    if (!lend) {
         return;
     }
-    xl->lend->lend_fails = value;
+    if (lend->ops != &xen_lend_emulated_ops) {
+        error_setg(errp, "x-lend-fail needs lend=emulated");
+        return;
+    }
+    lend->lend_fails = value;
 }
 
 /*
