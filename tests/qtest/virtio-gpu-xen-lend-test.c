@@ -327,6 +327,26 @@ static void test_2d(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmphex(gpu_cmd(&t, &c2d, sizeof(c2d), NULL, 0), ==,
                     VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
 
+    /* Scanout of a blob: a bad scanout, an unknown resource. */
+    {
+        struct virtio_gpu_set_scanout_blob sb = {
+            .hdr.type = VIRTIO_GPU_CMD_SET_SCANOUT_BLOB,
+            .r = { .width = w, .height = h },
+            .scanout_id = 5,
+            .resource_id = 99,
+            .width = w,
+            .height = h,
+            .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM,
+            .strides = { w * 4 },
+        };
+
+        g_assert_cmphex(gpu_cmd(&t, &sb, sizeof(sb), NULL, 0), ==,
+                        VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID);
+        sb.scanout_id = 0;
+        g_assert_cmphex(gpu_cmd(&t, &sb, sizeof(sb), NULL, 0), ==,
+                        VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
+    }
+
     scanout.resource_id = 0;
     g_assert_cmphex(gpu_cmd(&t, &scanout, sizeof(scanout), NULL, 0), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
