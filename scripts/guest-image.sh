@@ -94,6 +94,115 @@ fi
 EOF
 }
 
+# The jobs below run the programs of tests/guest/, which guest-programs.sh
+# builds into /usr/local/libexec/vgxl (not next to the jobs: the job
+# "bandwidth" and the program vgxl-bandwidth would share a name).  Each
+# program prints its own verdict; the job turns it into VGXL-RESULT.
+job_compute() {
+    cat <<'EOF'
+#!/bin/sh
+# A compute shader on the Venus device, its buffers in mapped blobs.  Only
+# Venus is loaded, as in vgxl-vulkaninfo.
+export VK_DRIVER_FILES=/usr/share/vulkan/icd.d/virtio_icd.json
+start=$(date +%s.%N)
+if /usr/local/libexec/vgxl/vgxl-vkcompute; then r=PASS; else r=FAIL; fi
+echo "vgxl: vgxl-vkcompute took $(echo "$(date +%s.%N) $start" |
+    awk '{ printf "%.1f", $1 - $2 }')s"
+echo "VGXL-RESULT: $r"
+EOF
+}
+
+job_stress() {
+    cat <<'EOF'
+#!/bin/sh
+# Blob create, map, check, unmap, destroy in a loop; vgxl.iters=N on the
+# kernel command line sets the number of iterations.
+iters=$(sed -n 's/.*vgxl\.iters=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+start=$(date +%s.%N)
+if /usr/local/libexec/vgxl/vgxl-blob-stress "${iters:-2000}"; then
+    r=PASS
+else
+    r=FAIL
+fi
+echo "vgxl: vgxl-blob-stress took $(echo "$(date +%s.%N) $start" |
+    awk '{ printf "%.1f", $1 - $2 }')s"
+echo "VGXL-RESULT: $r"
+EOF
+}
+
+job_bandwidth() {
+    cat <<'EOF'
+#!/bin/sh
+# Read and write bandwidth through a mapped blob against guest RAM.
+out=$(/usr/local/libexec/vgxl/vgxl-bandwidth 2>&1)
+rc=$?
+echo "$out"
+if [ $rc = 0 ] && echo "$out" | grep -q '^VGXL-BANDWIDTH blob-read='; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
+job_cycles() {
+    cat <<'EOF'
+#!/bin/sh
+# Blob create + map + touch + unmap + destroy cycles per second.
+out=$(/usr/local/libexec/vgxl/vgxl-blob-stress --cycles 5 2>&1)
+rc=$?
+echo "$out"
+if [ $rc = 0 ] && echo "$out" | grep -q '^blob-cycles: '; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
+job_main() {
+    cat <<'EOF'
+#!/bin/sh
+# The main job: compute on the Venus device, then blob bandwidth.  Both
+# run even if the first fails, so that one run shows everything; their
+# own verdicts are renamed so that only the last line is VGXL-RESULT.
+r=PASS
+for j in compute bandwidth; do
+    "vgxl-$j" >/tmp/$j 2>&1
+    sed "s/^VGXL-RESULT: /vgxl-$j: /" /tmp/$j
+    grep -q '^VGXL-RESULT: PASS' /tmp/$j || r=FAIL
+done
+echo "VGXL-RESULT: $r"
+EOF
+}
+
+job_console() {
+    cat <<'EOF'
+#!/bin/sh
+# Fills the virtio-gpu framebuffer with noise, then waits for the host to
+# take a QMP screendump, which must not be blank.
+fb=/sys/class/graphics/fb0
+if [ ! -e /dev/fb0 ] || [ ! -r $fb/virtual_size ]; then
+    ls -l /dev/fb* /sys/class/graphics 2>&1
+    echo "VGXL-RESULT: FAIL (no /dev/fb0)"
+    exit 0
+fi
+w=$(cut -d, -f1 $fb/virtual_size)
+h=$(cut -d, -f2 $fb/virtual_size)
+bpp=$(cat $fb/bits_per_pixel)
+# A line may be longer than its pixels: use the stride where it is known.
+stride=$(cat $fb/stride 2>/dev/null || echo $((w * bpp / 8)))
+echo "vgxl: fb0 '$(cat $fb/name)' ${w}x${h}, $bpp bpp, stride $stride"
+if ! dd if=/dev/urandom of=/dev/fb0 bs="$stride" count="$h" 2>&1; then
+    echo "VGXL-RESULT: FAIL (cannot write /dev/fb0)"
+    exit 0
+fi
+echo "VGXL-SCREENDUMP-READY"
+sleep 15
+echo "VGXL-RESULT: PASS"
+EOF
+}
+
 # Installed into the initramfs staging tree and packed, all inside the
 # guest: modprobe resolves the module order, busybox unpacks .ko.xz
 # (busybox insmod cannot) and writes the cpio.
@@ -122,7 +231,9 @@ EOF
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
-                job_uname; job_vulkaninfo; pack_initrd; } | md5sum |
+                job_uname; job_vulkaninfo; job_compute; job_stress
+                job_bandwidth; job_cycles; job_main; job_console
+                pack_initrd; } | md5sum |
               cut -d' ' -f1)
 
 # The root filesystem: rebuilt from scratch when the package list changes.
@@ -152,6 +263,12 @@ if [ "$(cat "$GUEST/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
     guest_init >"$ROOT/usr/sbin/vgxl-init"
     job_uname >"$ROOT/usr/local/bin/vgxl-uname"
     job_vulkaninfo >"$ROOT/usr/local/bin/vgxl-vulkaninfo"
+    job_compute >"$ROOT/usr/local/bin/vgxl-compute"
+    job_stress >"$ROOT/usr/local/bin/vgxl-stress"
+    job_bandwidth >"$ROOT/usr/local/bin/vgxl-bandwidth"
+    job_cycles >"$ROOT/usr/local/bin/vgxl-cycles"
+    job_main >"$ROOT/usr/local/bin/vgxl-main"
+    job_console >"$ROOT/usr/local/bin/vgxl-console"
     chmod 755 "$ROOT/usr/sbin/vgxl-init" "$ROOT"/usr/local/bin/vgxl-*
 
     kver=$(ls "$ROOT/usr/lib/modules" | sort -V | tail -n1)
@@ -167,5 +284,8 @@ if [ "$(cat "$GUEST/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
     cp "$ROOT/boot/vmlinuz-$kver" "$GUEST/vmlinuz"
     echo "$files_hash" >"$GUEST/.vgxl-files"
 fi
+
+# The programs the jobs run: built in the sysroot, installed in the root.
+"$TOP/scripts/guest-programs.sh"
 
 log "guest image ready in ${SECONDS}s: $GUEST/{vmlinuz,initrd.img,root}"

@@ -71,7 +71,7 @@ mkdir -p "$(dirname "$LOG")"
 start=$SECONDS
 set +e
 in_root "$QEMU_ROOT" timeout --foreground -k 10 "$timeout" \
-    "$QEMU" "${args[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$LOG"
+    "$QEMU" "${args[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
 result=$(grep -a -o 'VGXL-RESULT: [A-Z]*' "$LOG" | tail -n1 || true)

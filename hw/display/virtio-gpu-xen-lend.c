@@ -113,6 +113,15 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
     if (ret) {
         return -ret;
     }
+    /*
+     * Only these fds hold the blob from offset 0: an OPAQUE fd is the
+     * driver's own (lavapipe puts a header first).
+     */
+    if (fd_type != VIRGL_RENDERER_BLOB_FD_TYPE_SHM &&
+        fd_type != VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF) {
+        close(fd);
+        return -EOPNOTSUPP;
+    }
     p = mmap(xl->window + offset, size, PROT_READ | PROT_WRITE,
              MAP_SHARED | MAP_FIXED, fd, 0);
     ret = p == MAP_FAILED ? -errno : 0;

@@ -197,34 +197,52 @@ static const MemoryRegionOps xen_lend_trap_mr_ops = {
     },
 };
 
-static void xen_lend_trap_add(XenLend *xl, XenLendMapping *m)
+static XenLendTrap *xen_lend_trap_new(XenLend *xl, uint64_t offset,
+                                      uint64_t size)
 {
     XenLendTrap *t = XEN_LEND_TRAP(object_new(TYPE_XEN_LEND_TRAP));
 
     t->xl = xl;
-    t->offset = m->offset;
+    t->offset = offset;
     memory_region_init_io(&t->mr, OBJECT(t), &xen_lend_trap_mr_ops, t,
-                          "xen-lend-trap", m->size);
+                          "xen-lend-trap", size);
     /* Above the window and above any region the device maps a blob with. */
-    memory_region_add_subregion_overlap(xl->container, m->offset, &t->mr, 2);
-    m->trap = t;
+    memory_region_add_subregion_overlap(xl->container, offset, &t->mr, 2);
+    return t;
+}
+
+static void xen_lend_trap_free(XenLend *xl, XenLendTrap *t)
+{
+    memory_region_del_subregion(xl->container, &t->mr);
+    object_unref(OBJECT(t));
+}
+
+static void xen_lend_trap_add(XenLend *xl, XenLendMapping *m)
+{
+    m->trap = xen_lend_trap_new(xl, m->offset, m->size);
 }
 
 static void xen_lend_trap_del(XenLend *xl, XenLendMapping *m)
 {
-    XenLendTrap *t = m->trap;
-
-    memory_region_del_subregion(xl->container, &t->mr);
-    object_unref(OBJECT(t));
+    xen_lend_trap_free(xl, m->trap);
     m->trap = NULL;
 }
 
-/* Cover exactly the mapped ranges that the guest cannot reach directly. */
+/*
+ * Cover exactly the mapped ranges that the guest cannot reach directly.
+ * Without lending one trap covers the whole window for good: changing the
+ * memory map at every map and unmap costs time, and under TCG an access
+ * in flight during the change can reach the wrong region.
+ */
 static void xen_lend_sync_traps(XenLend *xl)
 {
     XenLendMapping *m;
     bool trapped;
     guint i;
+
+    if (!xl->ops->lend) {
+        return;
+    }
 
     memory_region_transaction_begin();
     XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
@@ -391,6 +409,9 @@ XenLend *xen_lend_new(const char *mode, XenLendFaultPolicy policy,
         .region_del = xen_lend_region_del,
         .commit = xen_lend_commit,
     };
+    if (!xl->ops->lend) {
+        xl->window_trap = xen_lend_trap_new(xl, 0, size);
+    }
     memory_listener_register(&xl->listener, &address_space_memory);
     return xl;
 }
@@ -406,6 +427,9 @@ void xen_lend_free(XenLend *xl)
         if (m->trap) {
             xen_lend_trap_del(xl, m);
         }
+    }
+    if (xl->window_trap) {
+        xen_lend_trap_free(xl, xl->window_trap);
     }
     if (xl->ops->cleanup) {
         xl->ops->cleanup(xl);

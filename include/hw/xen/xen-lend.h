@@ -73,6 +73,7 @@ struct XenLend {
     bool lent;                  /* slots are registered ... */
     hwaddr lent_base;           /* ... for a window at this address */
     QEMUBH *sync_bh;
+    struct XenLendTrap *window_trap;    /* without lending: all trapped */
 
     int privcmd_fd;
     uint32_t domid;

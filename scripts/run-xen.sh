@@ -1,0 +1,165 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Boot Xen 4.20 and the dom0 of xen-dom0.sh under TCG with the project's
+# QEMU, and let dom0 run test steps: each creates an HVM guest of
+# docs/system/devices/virtio-gpu-xen-lend-xl.cfg, whose device model is
+# the project's QEMU again.  dom0 writes its verdicts and every log to a
+# results directory shared over 9p.  Exits 0 only when dom0 finished and
+# every step passed (dom0 retries a failed step once).
+#
+# usage: run-xen.sh [--results DIR] STEP...
+#   guest:JOB[:LEND[:SECS]]  the guest runs job JOB (guest-image.sh) with
+#                            lend=LEND (auto), its verdict due in SECS (600)
+#   refuse:LEND              xl create must fail: the device refuses LEND
+#   destroy:JOB[:SECS]       xl destroy the guest while JOB runs; nothing
+#                            of its device model may survive
+#
+# VGXL_XEN_CPU replaces the L0 CPU (max,-rdtscp), VGXL_XEN_ARGS adds to
+# Xen's command line.  VGXL_XEN_BOOT_TIMEOUT bounds the boot to dom0's
+# toolstack (300 s).
+
+. "$(dirname "$0")/common.sh"
+
+XEN=$CACHE/xen
+GUEST=$CACHE/guest
+results=
+if [ "${1:-}" = --results ]; then
+    results=${2:?--results needs a directory}
+    shift 2
+fi
+[ $# -ge 1 ] || die "usage: $0 [--results DIR] STEP..."
+results=${results:-$XEN/runs/$(date +%Y%m%d-%H%M%S)}
+boot_timeout=${VGXL_XEN_BOOT_TIMEOUT:-300}
+
+[ -r "$XEN/boot/initrd.img" ] || die "no dom0: run scripts/xen-dom0.sh"
+[ -r "$GUEST/initrd.img" ] || die "no guest image: run scripts/guest-image.sh"
+
+# Spell every step out for dom0 and give each try a deadline: its
+# verdict time plus xl create (up to 300 s) and the teardown.
+steps=
+declare -A budget
+for s in "$@"; do
+    IFS=: read -r kind a b c <<<"$s"
+    case $kind in
+    guest) s=guest:${a:?$s: no job}:${b:-auto}:${c:-600}; t=${c:-600} ;;
+    refuse) s=refuse:${a:?$s: no lend mode}; t=0 ;;
+    destroy) s=destroy:${a:?$s: no job}:${b:-600}; t=$((${b:-600} + 120)) ;;
+    *) die "unknown step '$s'" ;;
+    esac
+    if [ "$kind" != refuse ] && [ ! -x "$GUEST/root/usr/local/bin/vgxl-$a" ]
+    then
+        die "no job vgxl-$a in $GUEST/root/usr/local/bin"
+    fi
+    steps=${steps:+$steps+}$s
+    budget[$s]=$((t + 420))
+done
+
+rm -rf "$results"
+mkdir -p "$results"
+log "results in $results"
+
+# QEMU needs the sysroot's libraries; dom0's root, the guest and the
+# results are bound into it.
+export ROOT_BINDS="$XEN:/xen $GUEST:/guest $results:/results"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M
+          loglvl=all guest_loglvl=all ${VGXL_XEN_ARGS:-}"
+dom0_args="console=hvc0 loglevel=4 vgxl.steps=$steps"
+# shellcheck disable=SC2054 # the commas are QEMU's, not array separators
+# RDTSCP off: TCG reports its SVM intercept as RDTSC (see the xl.cfg).
+args=(-accel tcg,thread=multi -cpu "${VGXL_XEN_CPU:-max,-rdtscp}"
+      -m 3G -smp 2 -nodefaults -display none -no-reboot
+      -serial file:/results/xen-serial.log
+      -kernel /xen/boot/xen -append "$(echo $xen_args)"
+      -initrd "/xen/boot/vmlinuz $dom0_args,/xen/boot/initrd.img"
+      -virtfs local,path=/xen/root,mount_tag=root,security_model=none
+      -virtfs local,path=/guest,mount_tag=guest,security_model=none
+      -virtfs local,path=/results,mount_tag=results,security_model=none)
+log "qemu command line (in $SYSROOT):"
+echo "$QEMU_BUILD/qemu-system-x86_64 ${args[*]}" >&2
+
+# Seconds since QEMU started.
+t0=$(date +%s.%N)
+elapsed() {
+    awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }'
+}
+
+in_root "$SYSROOT" timeout -k 10 $((boot_timeout + 36000)) \
+    "$QEMU_BUILD/qemu-system-x86_64" "${args[@]}" \
+    </dev/null >"$results/qemu.log" 2>&1 &
+qemu=$!
+
+# Every stage has a deadline: the boot to dom0's toolstack, then each
+# try of a step from the moment dom0 starts it.
+stage=boot
+deadline=$boot_timeout
+status=
+nlines=0
+while [ -z "$status" ]; do
+    sleep 1
+    now=$(elapsed)
+    while read -r _ event; do
+        nlines=$((nlines + 1))
+        log "t=${now}s dom0: $event"
+        case $event in
+        dom0-userspace) log "boot to dom0 userspace: ${now}s" ;;
+        toolstack) log "boot to dom0 toolstack: ${now}s" ;;
+        "step "*)
+            read -r _ n step _ try <<<"$event"
+            stage="step $n ($step, try $try)"
+            deadline=$((now + ${budget[$step]})) ;;
+        done) status=done ;;
+        failed*) status="dom0 $event" ;;
+        esac
+    done < <(tail -n +$((nlines + 1)) "$results/timeline" 2>/dev/null)
+    if [ -n "$status" ]; then
+        break
+    elif ! kill -0 $qemu 2>/dev/null; then
+        status="QEMU exited during $stage"
+    elif [ "$now" -ge "$deadline" ]; then
+        status="timeout in $stage at ${now}s"
+    fi
+done
+
+# dom0 powered off, or is stuck: QEMU is not needed any more.
+kill $qemu 2>/dev/null || true
+wait $qemu 2>/dev/null || true
+log "Xen run: ${status} after $(elapsed)s"
+
+# Verdicts: the last try of each step counts.
+ok=y
+if [ -r "$results/verdicts" ]; then
+    while read -r n step try v secs dir; do
+        log "step $n $step ($try): $v in $secs," \
+            "$(tr '\n' ' ' <"$results/$dir/facts" 2>/dev/null || true)"
+    done <"$results/verdicts"
+fi
+n=0
+for s in ${steps//+/ }; do
+    n=$((n + 1))
+    v=$(awk -v n=$n '$1 == n { v = $4 } END { print v }' \
+        "$results/verdicts" 2>/dev/null || true)
+    [ "$v" = PASS ] || ok=n
+done
+if [ "$status" = done ] && [ $ok = y ]; then
+    exit 0
+fi
+
+# What went wrong: Xen, dom0, then each failed step's logs.
+tail_of() {
+    [ -s "$1" ] || return 0
+    log "last ${2:-30} lines of ${1#$results/}:"
+    tail -n "${2:-30}" "$1" | tr -d '\r' | sed 's/^/    /' >&2
+}
+tail_of "$results/qemu.log" 10
+tail_of "$results/xen-serial.log" 40
+tail_of "$results/dom0.log" 30
+for d in "$results"/[0-9]*; do
+    [ -d "$d" ] || continue
+    grep -q " FAIL .* ${d#$results/}\$" "$results/verdicts" 2>/dev/null ||
+        [ "$status" != done ] || continue
+    for f in step.log xl-create.log qemu-dm.log serial.log; do
+        tail_of "$d/$f" 25
+    done
+done
+exit 1

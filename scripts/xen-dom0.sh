@@ -1,0 +1,420 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build (once) what run-xen.sh boots under TCG: Xen 4.20 and a Debian 13
+# dom0 whose root filesystem is shared over 9p, with the project's QEMU
+# installed in it as the device model of HVM guests.  The root is rebuilt
+# when its package list changes, the init scripts and the initramfs when
+# they change; the QEMU binary is copied in again whenever it was rebuilt.
+#
+# Results in $CACHE/xen: root/ (dom0's root), boot/{xen,vmlinuz,initrd.img}.
+
+. "$(dirname "$0")/common.sh"
+
+XEN=$CACHE/xen
+ROOT=$XEN/root
+XEN_VERSION=4.20
+PACKAGES="xen-hypervisor-$XEN_VERSION-amd64 xen-utils-$XEN_VERSION
+          xen-utils-common linux-image-amd64 busybox-static kmod iproute2
+          procps qemu-system-data seabios virgl-server mesa-vulkan-drivers"
+# virtio_pci may be built in; modprobe then reports it and it is skipped.
+INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
+# Where the device model lives in dom0, and the guest's xl.cfg.
+DM_DIR=/opt/vgxl
+GUEST_CFG=$TOP/docs/system/devices/virtio-gpu-xen-lend-xl.cfg
+
+SYSROOT_QEMU=$SYSROOT$QEMU_BUILD/qemu-system-x86_64
+[ -x "$SYSROOT_QEMU" ] || die "no $SYSROOT_QEMU: run scripts/build.sh"
+[ -r "$GUEST_CFG" ] || die "no $GUEST_CFG"
+
+# The Debian packages that hold the libraries of the project's QEMU: what
+# it links against today, not a list that goes stale.  ldd prints /lib
+# paths while dpkg knows the /usr ones, so both are asked; dpkg's lines
+# about diversions name no package.
+qemu_packages() {
+    in_sysroot sh -ec '
+        ldd "$1" >/tmp/ldd || { cat /tmp/ldd >&2; exit 1; }
+        if grep "not found" /tmp/ldd >&2; then
+            exit 1
+        fi
+        awk "\$2 == \"=>\" && \$3 ~ /^\\// { print \$3 }
+             \$1 ~ /^\\// { print \$1 }" /tmp/ldd |
+        while read -r lib; do
+            dpkg -S "$lib" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null ||
+                dpkg -S "$(readlink -f "$lib")" 2>/dev/null || {
+                    echo "no package owns $lib" >&2
+                    exit 1
+                }
+        done | grep -v "^diversion " | sed "s/[:,].*//" | sort -u
+    ' sh "$QEMU_BUILD/qemu-system-x86_64"
+}
+
+# /init of dom0's initramfs: only what it takes to reach the 9p root.
+initrd_init() {
+    cat <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+mount -t proc proc /proc
+for m in /lib/modules/*.ko; do
+    insmod "$m" || echo "vgxl-dom0: insmod $m failed"
+done
+# The virtio device may appear only after its driver is loaded.
+i=0
+until mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose \
+        root /newroot; do
+    i=$((i + 1))
+    if [ $i -ge 10 ]; then
+        echo "vgxl-dom0: cannot mount the 9p root"
+        poweroff -f
+    fi
+    sleep 1
+done
+mount -o move /dev /newroot/dev
+umount /proc
+exec switch_root /newroot /usr/local/sbin/vgxl-dom0-init
+EOF
+}
+
+# PID 1 of dom0: Xen's toolstack, then the steps of vgxl.steps= on the
+# kernel command line, each retried once; verdicts and logs go to the
+# "results" 9p share, never to the console (Xen's UART stalls under TCG).
+dom0_init() {
+    cat <<'EOF'
+#!/bin/bash
+set -u
+XB=$(ls -d /usr/lib/xen-[0-9]*/bin | tail -n1)
+export PATH=/usr/local/sbin:$XB:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+# libxl waits 60 s for the device model by default: too short here.
+export LIBXL_DEVICE_MODEL_START_TIMEOUT=600
+R=/vgxl/results
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs shm /dev/shm
+for d in /run /tmp /var/lib/xen /var/log/xen /var/lib/xenstored; do
+    mkdir -p "$d"
+    mount -t tmpfs tmpfs "$d"
+done
+mkdir -p /run/xen /run/xenstored /var/log/xen/console
+opts=trans=virtio,version=9p2000.L,msize=512000
+# Results uncached, so that the host sees each line as it is written.
+if ! mount -t 9p -o $opts results $R; then
+    echo "vgxl-dom0: cannot mount the results share" >/dev/console
+    busybox poweroff -f
+fi
+exec </dev/null >>$R/dom0.log 2>&1
+mount -t 9p -o $opts,cache=loose guest /guest ||
+    echo "vgxl-dom0: cannot mount the guest share"
+
+up() { cut -d' ' -f1 /proc/uptime; }
+note() {
+    echo "$(up) $*" >>$R/timeline
+    echo "vgxl-dom0: $(up): $*"
+}
+halt() {
+    note "${1:-done}"
+    sync
+    busybox poweroff -f
+    echo o >/proc/sysrq-trigger
+    sleep 60
+}
+
+note dom0-userspace
+echo "vgxl-dom0: $(uname -r) on Xen $(cat /sys/hypervisor/version/major \
+    /sys/hypervisor/version/minor 2>/dev/null | tr '\n' . | sed 's/.$//')"
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
+    modprobe "$m" || echo "vgxl-dom0: modprobe $m failed"
+done
+mount -t xenfs xenfs /proc/xen || halt "failed: cannot mount xenfs"
+xenstored --pid-file /run/xenstored.pid || halt "failed: xenstored"
+i=0
+until xenstore-read -s / >/dev/null 2>&1; do
+    i=$((i + 1))
+    [ $i -lt 30 ] || halt "failed: xenstored does not answer"
+    sleep 1
+done
+xen-init-dom0 || halt "failed: xen-init-dom0"
+xenconsoled --pid-file=/run/xenconsoled.pid --log=none ||
+    halt "failed: xenconsoled"
+xl info >$R/xl-info.txt 2>&1
+grep -q '^virt_caps.*hvm' $R/xl-info.txt ||
+    halt "failed: Xen cannot run HVM guests (no SVM or NPT?)"
+note toolstack
+
+steps=$(sed -n 's/.*vgxl\.steps=\([^ ]*\).*/\1/p' /proc/cmdline)
+n=0
+for step in ${steps//+/ }; do
+    n=$((n + 1))
+    for try in 1 2; do
+        dir=$R/$(printf %02d $n)-${step//:/-}
+        [ $try = 1 ] || dir=$dir.retry
+        mkdir -p "$dir"
+        note "step $n $step try $try"
+        t0=$(up)
+        if vgxl-dom0-step "$dir" ${step//:/ } >"$dir/step.log" 2>&1; then
+            v=PASS
+        else
+            v=FAIL
+        fi
+        echo "$n $step try=$try $v $(awk -v a="$t0" -v b="$(up)" \
+            'BEGIN { printf "%.1f", b - a }')s ${dir#$R/}" >>$R/verdicts
+        [ $v = FAIL ] || break
+        # A failed try must leave nothing for the next one to trip on.
+        xl list | awk 'NR > 1 && $2 != 0 { print $1 }' |
+            while read -r d; do xl destroy "$d"; done
+    done
+done
+xl dmesg >$R/xl-dmesg.txt 2>&1
+halt done
+EOF
+}
+
+# One step in dom0: vgxl-dom0-step DIR KIND ARGS...; its logs and facts
+# ("key=value" lines) go to DIR; exit status 0 is a pass.
+#   guest JOB LEND SECS  boot the guest with job JOB and lend=LEND, wait
+#                        up to SECS for its verdict
+#   refuse LEND          xl create must fail: the device refuses LEND
+#   destroy JOB SECS     xl destroy the guest while JOB runs; no device
+#                        model or render server may survive it
+dom0_step() {
+    cat <<'EOF'
+#!/bin/bash
+set -u
+dir=$1 kind=$2
+shift 2
+CFG=/etc/xen/vgxl-guest.cfg
+# Unique per step and try: libxl keeps a dead domain's name for a while.
+name=vgxl-$(basename "$dir" | sed 's/-.*//')$(
+    case $dir in *.retry) echo r ;; esac)
+up() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }'; }
+fact() { echo "$1=$2" >>"$dir/facts"; }
+dm_procs() {
+    pgrep -a -f '/opt/vgxl/bin/qemu-system-x86_64|virgl_render_server'
+}
+running() { xl domid "$name" >/dev/null 2>&1; }
+save_logs() {
+    cp "/var/log/xen/qemu-dm-$name.log" "$dir/qemu-dm.log" 2>/dev/null
+    cp "/var/log/xen/xl-$name.log" "$dir/" 2>/dev/null
+}
+
+# create JOB [LEND] [EXTRA-CMDLINE]: xl create of the guest of $CFG; the
+# kernel's last vgxl.run= wins, so appending one picks the job.
+create() {
+    local t0 rc args=() g
+    args=("name=\"$name\"" "serial=\"file:$dir/serial.log\""
+          "cmdline+=\" vgxl.run=$1 ${3:-}\"")
+    if [ -n "${2:-}" ]; then
+        g=virtio-gpu-xen-lend-device.lend=$2
+        args+=("device_model_args+=[\"-global\",\"$g\"]")
+    fi
+    echo "xl create $CFG ${args[*]}"
+    t0=$(up)
+    timeout -k 10 300 xl -v create "$CFG" "${args[@]}" \
+        >"$dir/xl-create.log" 2>&1
+    rc=$?
+    fact create_s "$(since "$t0")"
+    fact create_rc $rc
+    save_logs
+    cat "$dir/xl-create.log"
+    return $rc
+}
+
+# wait_serial PATTERN SECS: until the guest prints PATTERN; fails when
+# the domain is gone or the time is up.
+wait_serial() {
+    local i=0
+    while [ $i -lt "$2" ]; do
+        grep -a -q "$1" "$dir/serial.log" 2>/dev/null && return 0
+        running || { echo "domain $name is gone"; return 1; }
+        sleep 1
+        i=$((i + 1))
+    done
+    echo "no '$1' from the guest after $2 s"
+    return 1
+}
+
+# gone SECS: until the domain, its device model and its render server
+# are all gone.
+gone() {
+    local i=0
+    while [ $i -lt "$1" ]; do
+        if ! running && ! dm_procs >/dev/null; then
+            return 0
+        fi
+        sleep 1
+        i=$((i + 1))
+    done
+    echo "still there after $1 s:"
+    xl list
+    dm_procs
+    return 1
+}
+
+step_guest() {
+    local job=$1 lend=$2 secs=$3 t0 result
+    create "$job" "$lend" || return 1
+    t0=$(up)
+    wait_serial 'VGXL-RESULT:' "$secs"
+    fact result_s "$(since "$t0")"
+    result=$(grep -a -o 'VGXL-RESULT: [A-Z]*' "$dir/serial.log" | tail -n1)
+    fact result "${result#VGXL-RESULT: }"
+    # The guest powers off after its verdict (on_poweroff=destroy).
+    gone 60 || xl destroy "$name"
+    save_logs
+    [ "$result" = "VGXL-RESULT: PASS" ]
+}
+
+step_refuse() {
+    local lend=$1 msg=IOCTL_PRIVCMD_LEND_QUERY rc=0
+    create uname "$lend" && rc=1
+    grep -q "$msg" "$dir/xl-create.log" && fact message_in xl-create.log
+    grep -q "$msg" "$dir/qemu-dm.log" 2>/dev/null &&
+        fact message_in qemu-dm.log
+    grep -q "^message_in=" "$dir/facts" || {
+        echo "no '$msg' in what xl create reported"
+        rc=1
+    }
+    gone 30 || { xl destroy "$name"; rc=1; }
+    return $rc
+}
+
+step_destroy() {
+    local job=$1 secs=$2 t0 i=0
+    create "$job" "" "vgxl.iters=1000000" || return 1
+    wait_serial "vgxl: running vgxl-$job" "$secs" || return 1
+    # Destroy it while the render server serves it, if it comes up.
+    while [ $i -lt 120 ] && ! pgrep -f virgl_render_server >/dev/null; do
+        running || break
+        sleep 1
+        i=$((i + 1))
+    done
+    if pgrep -f virgl_render_server >/dev/null; then
+        fact render_server seen
+    else
+        fact render_server never-seen
+    fi
+    dm_procs
+    t0=$(up)
+    xl destroy "$name" || return 1
+    gone 30 || return 1
+    fact destroy_s "$(since "$t0")"
+    save_logs
+}
+
+echo "step $kind $* as domain $name at dom0 uptime $(up)"
+"step_$kind" "$@"
+EOF
+}
+
+# Installed into the initramfs staging tree and packed, all inside the
+# dom0 root: modprobe resolves the module order, busybox unpacks .ko.xz
+# (busybox insmod cannot) and writes the cpio.
+pack_initrd() {
+    cat <<'EOF'
+set -e
+k=$1; shift; s=/var/tmp/vgxl-initrd
+cp /bin/busybox "$s/bin/"
+n=10
+modprobe -S "$k" -a --show-depends "$@" |
+    sed -n 's/^insmod \([^ ]*\).*/\1/p' | awk '!seen[$0]++' |
+while read -r f; do
+    n=$((n + 1))
+    b=$(basename "$f"); b=${b%.xz}
+    case $f in
+    *.xz) busybox xz -dc "$f" ;;
+    *) cat "$f" ;;
+    esac >"$s/lib/modules/$n-$b"
+done
+ls "$s"/lib/modules/*.ko >/dev/null
+cd "$s"
+find . | busybox cpio -o -H newc 2>/dev/null | busybox gzip -9 \
+    >/var/tmp/vgxl-initrd.img
+EOF
+}
+
+start=$SECONDS
+dm_packages=$(qemu_packages) ||
+    die "cannot tell which packages the libraries of $SYSROOT_QEMU are in"
+packages=$(echo $PACKAGES $dm_packages | tr ' ' '\n' | sort -u | tr '\n' ' ')
+pkg_hash=$(echo "$DEBIAN_SUITE $packages" | md5sum | cut -d' ' -f1)
+files_hash=$( { echo "$pkg_hash $INITRD_MODULES $DM_DIR"; initrd_init
+                dom0_init; dom0_step; pack_initrd; cat "$GUEST_CFG"; } |
+              md5sum | cut -d' ' -f1)
+
+# The root filesystem: rebuilt from scratch when the package list changes.
+if [ "$(cat "$ROOT/.vgxl-packages" 2>/dev/null)" != "$pkg_hash" ]; then
+    mirror=$(host_mirror)
+    log "creating the Debian $DEBIAN_SUITE dom0 root in $ROOT from $mirror"
+    rm -rf "$ROOT.tmp"
+    mkdir -p "$XEN"
+    debootstrap --variant=minbase "$DEBIAN_SUITE" "$ROOT.tmp" "$mirror" >&2 ||
+        die "debootstrap failed; see $ROOT.tmp/debootstrap/debootstrap.log"
+    log "installing" $packages
+    # No daemon may start in the chroot; the kernel's initramfs is unused.
+    printf '#!/bin/sh\nexit 101\n' >"$ROOT.tmp/usr/sbin/policy-rc.d"
+    chmod 755 "$ROOT.tmp/usr/sbin/policy-rc.d"
+    in_root "$ROOT.tmp" INITRD=No sh -ec "
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends $packages
+        apt-get clean
+        rm -f /boot/initrd.img-*
+    " >&2 || die "installing the dom0 packages failed"
+    rm -f "$ROOT.tmp/usr/sbin/policy-rc.d"
+    echo "$pkg_hash" >"$ROOT.tmp/.vgxl-packages"
+    rm -rf "$ROOT" "$XEN/.vgxl-files"
+    mv "$ROOT.tmp" "$ROOT"
+    log "dom0 root built in $((SECONDS - start)) s"
+fi
+
+# Init scripts, guest config, Xen, kernel and initramfs: cheap, redone
+# when they change.
+if [ "$(cat "$XEN/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
+    log "installing dom0's init, packing its initramfs"
+    install -d "$ROOT/usr/local/sbin" "$ROOT/vgxl/results" "$ROOT/guest" \
+        "$ROOT$DM_DIR/bin" "$ROOT$DM_DIR/share" "$XEN/boot"
+    dom0_init >"$ROOT/usr/local/sbin/vgxl-dom0-init"
+    dom0_step >"$ROOT/usr/local/sbin/vgxl-dom0-step"
+    chmod 755 "$ROOT"/usr/local/sbin/vgxl-dom0-*
+    install -m 644 "$GUEST_CFG" "$ROOT/etc/xen/vgxl-guest.cfg"
+    # QEMU finds its data and firmware relative to its binary (configured
+    # for /usr/bin): point those places at Debian's packages.
+    ln -sfn /usr/share/qemu "$ROOT$DM_DIR/share/qemu"
+    ln -sfn /usr/share/seabios "$ROOT$DM_DIR/share/seabios"
+
+    xen_gz=$(ls "$ROOT"/boot/xen-$XEN_VERSION-amd64.gz) ||
+        die "no Xen $XEN_VERSION in $ROOT/boot"
+    # A multiboot ELF that QEMU's -kernel boots as it is.
+    zcat "$xen_gz" >"$XEN/boot/xen"
+    kver=$(ls "$ROOT/usr/lib/modules" | sort -V | tail -n1)
+    [ -n "$kver" ] || die "no kernel modules in $ROOT/usr/lib/modules"
+    cp "$ROOT/boot/vmlinuz-$kver" "$XEN/boot/vmlinuz"
+
+    s=$ROOT/var/tmp/vgxl-initrd
+    rm -rf "$s"
+    mkdir -p "$s/bin" "$s/dev" "$s/proc" "$s/newroot" "$s/lib/modules"
+    initrd_init >"$s/init"
+    chmod 755 "$s/init"
+    in_root "$ROOT" sh -c "$(pack_initrd)" sh "$kver" $INITRD_MODULES ||
+        die "packing dom0's initramfs failed"
+    mv "$ROOT/var/tmp/vgxl-initrd.img" "$XEN/boot/initrd.img"
+    rm -rf "$s"
+    echo "$files_hash" >"$XEN/.vgxl-files"
+fi
+
+# The device model: the sysroot's build, whenever it changed.  Copied
+# and renamed, so that a running dom0 never sees half a binary.
+dm=$ROOT$DM_DIR/bin/qemu-system-x86_64
+if ! cmp -s "$SYSROOT_QEMU" "$dm"; then
+    log "installing the project's QEMU in dom0 as $DM_DIR/bin"
+    cp "$SYSROOT_QEMU" "$dm.tmp"
+    mv "$dm.tmp" "$dm"
+fi
+
+log "dom0 ready in $((SECONDS - start)) s: $XEN/{root,boot}"
