@@ -72,6 +72,12 @@ for mode in emulated trap; do
     check "blob stress lend=$mode" env VGXL_APPEND=vgxl.iters=$iters \
         "$TOP/scripts/run-guest.sh" stress $(lend $mode)
 done
+# Upstream's per-blob mapping, kept as baseline and fallback, must work
+# as well (at upstream's speed: fewer iterations).
+per_blob="-global virtio-gpu-xen-lend-device.x-map=per-blob"
+check "compute x-map=per-blob" "$TOP/scripts/run-guest.sh" compute $per_blob
+check "blob stress x-map=per-blob" env VGXL_APPEND=vgxl.iters=100 \
+    "$TOP/scripts/run-guest.sh" stress $per_blob
 check "blob stress under revocation" stress_revoked
 check "fbdev console screendump" console
 
