@@ -73,13 +73,14 @@ int main(int argc, char **argv)
     const char *what = NULL;
     VgxlWord *ram;
     VgxlBlob b;
-    char *end;
     int fd, ret, bad = 0;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc == 2) {
-        mib = strtoull(argv[1], &end, 0);
-        if (*end || mib == 0 || mib > 1024) {
+        char extra;
+
+        if (sscanf(argv[1], "%" SCNu64 "%c", &mib, &extra) != 1 ||
+            mib == 0 || mib > 1024) {
             fprintf(stderr, "usage: %s [MIB]\n", argv[0]);
             return 2;
         }

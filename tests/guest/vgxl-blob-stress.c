@@ -275,8 +275,11 @@ int main(int argc, char **argv)
             goto usage;
         }
     } else if (argc == 2) {
-        iters = strtoull(argv[1], &end, 0);
-        if (*end || iters == 0) {
+        char extra;
+
+        /* sscanf: the guest programs do not link QEMU's cutils */
+        if (sscanf(argv[1], "%" SCNu64 "%c", &iters, &extra) != 1 ||
+            iters == 0) {
             goto usage;
         }
     } else if (argc != 1) {

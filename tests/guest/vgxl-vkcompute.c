@@ -423,8 +423,8 @@ int main(int argc, char **argv)
     Ctx c = { .n = DEFAULT_N };
     uint32_t i, mismatches = 0, first_bad = 0;
 
-    if (argc > 1) {
-        c.n = strtoul(argv[1], NULL, 0);
+    if (argc > 1 && sscanf(argv[1], "%" SCNu32, &c.n) != 1) {
+        c.n = 0;
     }
     if (argc > 2 || c.n == 0 || c.n > (1u << 28)) {
         fprintf(stderr, "usage: %s [ELEMENTS]\n", argv[0]);
