@@ -98,12 +98,40 @@ static void virtio_gpu_xen_lend_resume_bh(void *opaque)
     virtio_gpu_process_cmdq(g);
 }
 
+/*
+ * A second mapping of the pages virglrenderer maps, at @addr: an
+ * mremap() of size 0 duplicates a shared mapping.  For blobs whose fd is
+ * not theirs alone to mmap (an OPAQUE fd may hold a header first).
+ */
+static int virtio_gpu_xen_lend_dup_mapping(uint32_t resource_id, void *addr,
+                                           uint64_t size)
+{
+    uint64_t mapped_size;
+    void *data, *p;
+    int ret;
+
+    ret = virgl_renderer_resource_map(resource_id, &data, &mapped_size);
+    if (ret) {
+        return ret;
+    }
+    if (mapped_size < size) {
+        ret = -ERANGE;
+    } else {
+        p = mremap(data, 0, size, MREMAP_MAYMOVE | MREMAP_FIXED, addr);
+        ret = p == MAP_FAILED ? -errno : 0;
+    }
+    /* The duplicate keeps the pages; virglrenderer's mapping may go. */
+    virgl_renderer_resource_unmap(resource_id);
+    return ret;
+}
+
 /* The fast way: blob memory mapped into the window's own host mapping. */
 static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
                                           VirtIOGPUXenLendBlob *blob,
                                           uint64_t offset, void **host)
 {
     uint64_t size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
+    uint8_t *addr = xl->window + offset;
     uint32_t fd_type;
     void *p;
     int fd, ret;
@@ -113,18 +141,15 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
     if (ret) {
         return -ret;
     }
-    /*
-     * Only these fds hold the blob from offset 0: an OPAQUE fd is the
-     * driver's own (lavapipe puts a header first).
-     */
-    if (fd_type != VIRGL_RENDERER_BLOB_FD_TYPE_SHM &&
-        fd_type != VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF) {
-        close(fd);
-        return -EOPNOTSUPP;
+    /* Only these fds hold the blob and nothing else from offset 0. */
+    if (fd_type == VIRGL_RENDERER_BLOB_FD_TYPE_SHM ||
+        fd_type == VIRGL_RENDERER_BLOB_FD_TYPE_DMABUF) {
+        p = mmap(addr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+                 fd, 0);
+        ret = p == MAP_FAILED ? -errno : 0;
+    } else {
+        ret = virtio_gpu_xen_lend_dup_mapping(blob->resource_id, addr, size);
     }
-    p = mmap(xl->window + offset, size, PROT_READ | PROT_WRITE,
-             MAP_SHARED | MAP_FIXED, fd, 0);
-    ret = p == MAP_FAILED ? -errno : 0;
     close(fd);
     if (ret) {
         /* MAP_FIXED may have dropped what was there: restore the hole. */
@@ -132,7 +157,7 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
         return ret;
     }
     blob->map_size = size;
-    *host = p;
+    *host = addr;
     trace_virtio_gpu_xen_lend_map(blob->resource_id, offset, size, fd_type);
     return 0;
 }
