@@ -230,9 +230,9 @@ EOF
 }
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
+JOBS="uname vulkaninfo compute stress bandwidth cycles main console"
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
-                job_uname; job_vulkaninfo; job_compute; job_stress
-                job_bandwidth; job_cycles; job_main; job_console
+                for j in $JOBS; do "job_$j"; done
                 pack_initrd; } | md5sum |
               cut -d' ' -f1)
 
@@ -261,14 +261,9 @@ fi
 if [ "$(cat "$GUEST/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
     log "installing the guest's init and jobs, packing the initramfs"
     guest_init >"$ROOT/usr/sbin/vgxl-init"
-    job_uname >"$ROOT/usr/local/bin/vgxl-uname"
-    job_vulkaninfo >"$ROOT/usr/local/bin/vgxl-vulkaninfo"
-    job_compute >"$ROOT/usr/local/bin/vgxl-compute"
-    job_stress >"$ROOT/usr/local/bin/vgxl-stress"
-    job_bandwidth >"$ROOT/usr/local/bin/vgxl-bandwidth"
-    job_cycles >"$ROOT/usr/local/bin/vgxl-cycles"
-    job_main >"$ROOT/usr/local/bin/vgxl-main"
-    job_console >"$ROOT/usr/local/bin/vgxl-console"
+    for j in $JOBS; do
+        "job_$j" >"$ROOT/usr/local/bin/vgxl-$j"
+    done
     chmod 755 "$ROOT/usr/sbin/vgxl-init" "$ROOT"/usr/local/bin/vgxl-*
 
     kver=$(ls "$ROOT/usr/lib/modules" | sort -V | tail -n1)
