@@ -9,14 +9,16 @@
 # every step passed (dom0 retries a failed step once).
 #
 # usage: run-xen.sh [--results DIR] STEP...
-#   guest:JOB[:LEND[:SECS]]  the guest runs job JOB (guest-image.sh) with
-#                            lend=LEND (auto), its verdict due in SECS (600)
+#   guest:JOB[:LEND[:SECS[:KARG...]]]  the guest runs job JOB (guest-image.sh)
+#                            with lend=LEND (auto) and KARGs added to its
+#                            kernel command line; its verdict is due in
+#                            SECS (600)
 #   refuse:LEND              xl create must fail: the device refuses LEND
 #   destroy:JOB[:SECS]       xl destroy the guest while JOB runs; nothing
 #                            of its device model may survive
 #
-# VGXL_XEN_CPU replaces the L0 CPU (max,-rdtscp), VGXL_XEN_ARGS adds to
-# Xen's command line.  VGXL_XEN_BOOT_TIMEOUT bounds the boot to dom0's
+# VGXL_XEN_CPU replaces the L0 CPU (max,-rdtscp), VGXL_XEN_SMP its number
+# (2), VGXL_XEN_ARGS adds to Xen's command line.  VGXL_XEN_BOOT_TIMEOUT bounds the boot to dom0's
 # toolstack (300 s).
 
 . "$(dirname "$0")/common.sh"
@@ -40,9 +42,11 @@ boot_timeout=${VGXL_XEN_BOOT_TIMEOUT:-300}
 steps=
 declare -A budget
 for s in "$@"; do
-    IFS=: read -r kind a b c <<<"$s"
+    IFS=: read -r kind a b c d <<<"$s"
     case $kind in
-    guest) s=guest:${a:?$s: no job}:${b:-auto}:${c:-600}; t=${c:-600} ;;
+    guest)
+        s=guest:${a:?$s: no job}:${b:-auto}:${c:-600}${d:+:$d}
+        t=${c:-600} ;;
     refuse) s=refuse:${a:?$s: no lend mode}; t=0 ;;
     destroy) s=destroy:${a:?$s: no job}:${b:-600}; t=$((${b:-600} + 120)) ;;
     *) die "unknown step '$s'" ;;
@@ -63,18 +67,22 @@ log "results in $results"
 # results are bound into it.
 export ROOT_BINDS="$XEN:/xen $GUEST:/guest $results:/results"
 xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M
-          loglvl=all guest_loglvl=all ${VGXL_XEN_ARGS:-}"
+          loglvl=all guest_loglvl=all console_timestamps=boot
+          ${VGXL_XEN_ARGS:-}"
 dom0_args="console=hvc0 loglevel=4 vgxl.steps=$steps"
 # shellcheck disable=SC2054 # the commas are QEMU's, not array separators
 # RDTSCP off: TCG reports its SVM intercept as RDTSC (see the xl.cfg).
 args=(-accel tcg,thread=multi -cpu "${VGXL_XEN_CPU:-max,-rdtscp}"
-      -m 3G -smp 2 -nodefaults -display none -no-reboot
+      -m 3G -smp "${VGXL_XEN_SMP:-2}" -nodefaults -display none -no-reboot
       -serial file:/results/xen-serial.log
+      -qmp unix:/results/qmp.sock,server=on,wait=off
       -kernel /xen/boot/xen -append "$(echo $xen_args)"
-      -initrd "/xen/boot/vmlinuz $dom0_args,/xen/boot/initrd.img"
-      -virtfs local,path=/xen/root,mount_tag=root,security_model=none
-      -virtfs local,path=/guest,mount_tag=guest,security_model=none
-      -virtfs local,path=/results,mount_tag=results,security_model=none)
+      -initrd "/xen/boot/vmlinuz $dom0_args,/xen/boot/initrd.img")
+# dom0's file systems, each a 9p share.  vectors=0: INTx, not MSI-X.
+for share in root:/xen/root guest:/guest results:/results; do
+    args+=(-fsdev "local,id=${share%%:*},path=${share#*:},security_model=none"
+           -device "virtio-9p-pci,fsdev=${share%%:*},mount_tag=${share%%:*},vectors=${VGXL_XEN_VECTORS:-0}")
+done
 log "qemu command line (in $SYSROOT):"
 echo "$QEMU_BUILD/qemu-system-x86_64 ${args[*]}" >&2
 
@@ -101,6 +109,7 @@ while [ -z "$status" ]; do
     while read -r _ event; do
         nlines=$((nlines + 1))
         log "t=${now}s dom0: $event"
+        echo "$now $event" >>"$results/host-timeline"
         case $event in
         dom0-userspace) log "boot to dom0 userspace: ${now}s" ;;
         toolstack) log "boot to dom0 toolstack: ${now}s" ;;

@@ -140,7 +140,7 @@ until xenstore-read -s / >/dev/null 2>&1; do
     sleep 1
 done
 xen-init-dom0 || halt "failed: xen-init-dom0"
-xenconsoled --pid-file=/run/xenconsoled.pid --log=none ||
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest ||
     halt "failed: xenconsoled"
 xl info >$R/xl-info.txt 2>&1
 grep -q '^virt_caps.*hvm' $R/xl-info.txt ||
@@ -177,8 +177,9 @@ EOF
 
 # One step in dom0: vgxl-dom0-step DIR KIND ARGS...; its logs and facts
 # ("key=value" lines) go to DIR; exit status 0 is a pass.
-#   guest JOB LEND SECS  boot the guest with job JOB and lend=LEND, wait
-#                        up to SECS for its verdict
+#   guest JOB LEND SECS [KARG...]  boot the guest with job JOB, lend=LEND
+#                        and KARGs on its kernel command line; wait up to
+#                        SECS for its verdict
 #   refuse LEND          xl create must fail: the device refuses LEND
 #   destroy JOB SECS     xl destroy the guest while JOB runs; no device
 #                        model or render server may survive it
@@ -198,19 +199,30 @@ fact() { echo "$1=$2" >>"$dir/facts"; }
 dm_procs() {
     pgrep -a -f '/opt/vgxl/bin/qemu-system-x86_64|virgl_render_server'
 }
-running() { xl domid "$name" >/dev/null 2>&1; }
+# Polled every second: xenstore-exists is far lighter than xl, which
+# under nested TCG sometimes dies on its own (the L0 emulation).
+domid=
+running() {
+    [ -n "$domid" ] || domid=$(xl domid "$name") || return 1
+    xenstore-exists "/local/domain/$domid"
+}
+# The guest's serial port writes a byte at a time: to tmpfs, not to 9p.
+serial=/var/log/xen/serial-$name.log
 save_logs() {
     cp "/var/log/xen/qemu-dm-$name.log" "$dir/qemu-dm.log" 2>/dev/null
+    cp "$serial" "$dir/serial.log" 2>/dev/null
+    { free -m; dmesg | tail -n 20; } >"$dir/dom0-state.txt" 2>&1
     cp "/var/log/xen/xl-$name.log" "$dir/" 2>/dev/null
 }
 
-# create JOB [LEND] [EXTRA-CMDLINE]: xl create of the guest of $CFG; the
-# kernel's last vgxl.run= wins, so appending one picks the job.
+# create JOB LEND [KARGS]: xl create of the guest of $CFG; the kernel's
+# last vgxl.run= wins, so appending one picks the job.
 create() {
     local t0 rc args=() g
-    args=("name=\"$name\"" "serial=\"file:$dir/serial.log\""
+    args=("name=\"$name\"" "serial=\"file:$serial\""
           "cmdline+=\" vgxl.run=$1 ${3:-}\"")
-    if [ -n "${2:-}" ]; then
+    # lend=auto is the device's default and the xl.cfg's.
+    if [ "$2" != auto ]; then
         g=virtio-gpu-xen-lend-device.lend=$2
         args+=("device_model_args+=[\"-global\",\"$g\"]")
     fi
@@ -221,6 +233,11 @@ create() {
     rc=$?
     fact create_s "$(since "$t0")"
     fact create_rc $rc
+    if [ $rc = 0 ]; then
+        for _ in 1 2 3; do
+            domid=$(xl domid "$name") && break
+        done
+    fi
     save_logs
     cat "$dir/xl-create.log"
     return $rc
@@ -231,10 +248,12 @@ create() {
 wait_serial() {
     local i=0
     while [ $i -lt "$2" ]; do
-        grep -a -q "$1" "$dir/serial.log" 2>/dev/null && return 0
+        grep -a -q "$1" "$serial" 2>/dev/null && return 0
         running || { echo "domain $name is gone"; return 1; }
         sleep 1
         i=$((i + 1))
+        # Now and then, for whoever watches a slow guest from the host.
+        [ $((i % 30)) != 0 ] || cp "$serial" "$dir/serial.log" 2>/dev/null
     done
     echo "no '$1' from the guest after $2 s"
     return 1
@@ -259,11 +278,12 @@ gone() {
 
 step_guest() {
     local job=$1 lend=$2 secs=$3 t0 result
-    create "$job" "$lend" || return 1
+    shift 3
+    create "$job" "$lend" "$*" || return 1
     t0=$(up)
     wait_serial 'VGXL-RESULT:' "$secs"
     fact result_s "$(since "$t0")"
-    result=$(grep -a -o 'VGXL-RESULT: [A-Z]*' "$dir/serial.log" | tail -n1)
+    result=$(grep -a -o 'VGXL-RESULT: [A-Z]*' "$serial" | tail -n1)
     fact result "${result#VGXL-RESULT: }"
     # The guest powers off after its verdict (on_poweroff=destroy).
     gone 60 || xl destroy "$name"
@@ -287,7 +307,7 @@ step_refuse() {
 
 step_destroy() {
     local job=$1 secs=$2 t0 i=0
-    create "$job" "" "vgxl.iters=1000000" || return 1
+    create "$job" auto "vgxl.iters=1000000" || return 1
     wait_serial "vgxl: running vgxl-$job" "$secs" || return 1
     # Destroy it while the render server serves it, if it comes up.
     while [ $i -lt 120 ] && ! pgrep -f virgl_render_server >/dev/null; do
