@@ -64,3 +64,31 @@ in_root() {
 in_sysroot() {
     in_root "$SYSROOT" "$@"
 }
+
+# The script that packs a busybox initramfs inside a Debian root (the
+# test guest's, the dom0's): run it there with KERNEL_VERSION MODULE...
+# after staging /init in /var/tmp/vgxl-initrd.  modprobe resolves the
+# module order, busybox unpacks .ko.xz (busybox insmod cannot) and writes
+# the cpio to /var/tmp/vgxl-initrd.img.
+initrd_pack_script() {
+    cat <<'EOF'
+set -e
+k=$1; shift; s=/var/tmp/vgxl-initrd
+cp /bin/busybox "$s/bin/"
+n=10
+modprobe -S "$k" -a --show-depends "$@" |
+    sed -n 's/^insmod \([^ ]*\).*/\1/p' | awk '!seen[$0]++' |
+while read -r f; do
+    n=$((n + 1))
+    b=$(basename "$f"); b=${b%.xz}
+    case $f in
+    *.xz) busybox xz -dc "$f" ;;
+    *) cat "$f" ;;
+    esac >"$s/lib/modules/$n-$b"
+done
+ls "$s"/lib/modules/*.ko >/dev/null
+cd "$s"
+find . | busybox cpio -o -H newc 2>/dev/null | busybox gzip -9 \
+    >/var/tmp/vgxl-initrd.img
+EOF
+}

@@ -203,37 +203,12 @@ echo "VGXL-RESULT: PASS"
 EOF
 }
 
-# Installed into the initramfs staging tree and packed, all inside the
-# guest: modprobe resolves the module order, busybox unpacks .ko.xz
-# (busybox insmod cannot) and writes the cpio.
-pack_initrd() {
-    cat <<'EOF'
-set -e
-k=$1; shift; s=/var/tmp/vgxl-initrd
-cp /bin/busybox "$s/bin/"
-n=10
-modprobe -S "$k" -a --show-depends "$@" |
-    sed -n 's/^insmod \([^ ]*\).*/\1/p' | awk '!seen[$0]++' |
-while read -r f; do
-    n=$((n + 1))
-    b=$(basename "$f"); b=${b%.xz}
-    case $f in
-    *.xz) busybox xz -dc "$f" ;;
-    *) cat "$f" ;;
-    esac >"$s/lib/modules/$n-$b"
-    echo "vgxl: initramfs module $n-$b" >&2
-done
-ls "$s"/lib/modules/*.ko >/dev/null
-cd "$s"
-find . | busybox cpio -o -H newc | busybox gzip -9 >/var/tmp/vgxl-initrd.img
-EOF
-}
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
 JOBS="uname vulkaninfo compute stress bandwidth cycles main console"
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
                 for j in $JOBS; do "job_$j"; done
-                pack_initrd; } | md5sum |
+                initrd_pack_script; } | md5sum |
               cut -d' ' -f1)
 
 # The root filesystem: rebuilt from scratch when the package list changes.
@@ -273,7 +248,7 @@ if [ "$(cat "$GUEST/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
     mkdir -p "$s/bin" "$s/dev" "$s/proc" "$s/newroot" "$s/lib/modules"
     initrd_init >"$s/init"
     chmod 755 "$s/init"
-    in_root "$ROOT" sh -c "$(pack_initrd)" sh "$kver" $INITRD_MODULES
+    in_root "$ROOT" sh -c "$(initrd_pack_script)" sh "$kver" $INITRD_MODULES
     mv "$ROOT/var/tmp/vgxl-initrd.img" "$GUEST/initrd.img"
     rm -rf "$s"
     cp "$ROOT/boot/vmlinuz-$kver" "$GUEST/vmlinuz"

@@ -333,31 +333,6 @@ echo "step $kind $* as domain $name at dom0 uptime $(up)"
 EOF
 }
 
-# Installed into the initramfs staging tree and packed, all inside the
-# dom0 root: modprobe resolves the module order, busybox unpacks .ko.xz
-# (busybox insmod cannot) and writes the cpio.
-pack_initrd() {
-    cat <<'EOF'
-set -e
-k=$1; shift; s=/var/tmp/vgxl-initrd
-cp /bin/busybox "$s/bin/"
-n=10
-modprobe -S "$k" -a --show-depends "$@" |
-    sed -n 's/^insmod \([^ ]*\).*/\1/p' | awk '!seen[$0]++' |
-while read -r f; do
-    n=$((n + 1))
-    b=$(basename "$f"); b=${b%.xz}
-    case $f in
-    *.xz) busybox xz -dc "$f" ;;
-    *) cat "$f" ;;
-    esac >"$s/lib/modules/$n-$b"
-done
-ls "$s"/lib/modules/*.ko >/dev/null
-cd "$s"
-find . | busybox cpio -o -H newc 2>/dev/null | busybox gzip -9 \
-    >/var/tmp/vgxl-initrd.img
-EOF
-}
 
 start=$SECONDS
 dm_packages=$(qemu_packages) ||
@@ -365,7 +340,7 @@ dm_packages=$(qemu_packages) ||
 packages=$(echo $PACKAGES $dm_packages | tr ' ' '\n' | sort -u | tr '\n' ' ')
 pkg_hash=$(echo "$DEBIAN_SUITE $packages" | md5sum | cut -d' ' -f1)
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES $DM_DIR"; initrd_init
-                dom0_init; dom0_step; pack_initrd; cat "$GUEST_CFG"; } |
+                dom0_init; dom0_step; initrd_pack_script; cat "$GUEST_CFG"; } |
               md5sum | cut -d' ' -f1)
 
 # The root filesystem: rebuilt from scratch when the package list changes.
@@ -421,7 +396,7 @@ if [ "$(cat "$XEN/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
     mkdir -p "$s/bin" "$s/dev" "$s/proc" "$s/newroot" "$s/lib/modules"
     initrd_init >"$s/init"
     chmod 755 "$s/init"
-    in_root "$ROOT" sh -c "$(pack_initrd)" sh "$kver" $INITRD_MODULES ||
+    in_root "$ROOT" sh -c "$(initrd_pack_script)" sh "$kver" $INITRD_MODULES ||
         die "packing dom0's initramfs failed"
     mv "$ROOT/var/tmp/vgxl-initrd.img" "$XEN/boot/initrd.img"
     rm -rf "$s"
