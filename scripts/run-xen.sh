@@ -167,7 +167,7 @@ for d in "$results"/[0-9]*; do
     [ -d "$d" ] || continue
     grep -q " FAIL .* ${d#$results/}\$" "$results/verdicts" 2>/dev/null ||
         [ "$status" != done ] || continue
-    for f in step.log xl-create.log qemu-dm.log serial.log; do
+    for f in step.log xl-create.log qemu-dm.log console.log serial.log; do
         tail_of "$d/$f" 25
     done
 done

@@ -207,10 +207,13 @@ running() {
     xenstore-exists "/local/domain/$domid"
 }
 # The guest's serial port writes a byte at a time: to tmpfs, not to 9p.
+# Its kernel logs to the PV console, which xenconsoled writes to console.
 serial=/var/log/xen/serial-$name.log
+console=/var/log/xen/console/guest-$name.log
 save_logs() {
     cp "/var/log/xen/qemu-dm-$name.log" "$dir/qemu-dm.log" 2>/dev/null
     cp "$serial" "$dir/serial.log" 2>/dev/null
+    cp "$console" "$dir/console.log" 2>/dev/null
     { free -m; dmesg | tail -n 20; } >"$dir/dom0-state.txt" 2>&1
     cp "/var/log/xen/xl-$name.log" "$dir/" 2>/dev/null
 }
@@ -253,7 +256,10 @@ wait_serial() {
         sleep 1
         i=$((i + 1))
         # Now and then, for whoever watches a slow guest from the host.
-        [ $((i % 30)) != 0 ] || cp "$serial" "$dir/serial.log" 2>/dev/null
+        if [ $((i % 20)) = 0 ]; then
+            cp "$serial" "$dir/serial.log" 2>/dev/null
+            cp "$console" "$dir/console.log" 2>/dev/null
+        fi
     done
     echo "no '$1' from the guest after $2 s"
     return 1
