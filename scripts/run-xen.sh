@@ -35,7 +35,8 @@ results=${results:-$XEN/runs/$(date +%Y%m%d-%H%M%S)}
 boot_timeout=${VGXL_XEN_BOOT_TIMEOUT:-300}
 
 [ -r "$XEN/boot/initrd.img" ] || die "no dom0: run scripts/xen-dom0.sh"
-[ -r "$GUEST/initrd.img" ] || die "no guest image: run scripts/guest-image.sh"
+[ -r "$GUEST/initrd-self.img" ] ||
+    die "no guest image: run scripts/guest-image.sh"
 
 # Spell every step out for dom0 and give each try a deadline: its
 # verdict time plus xl create (up to 300 s) and the teardown.

@@ -126,6 +126,10 @@ halt() {
 }
 
 note dom0-userspace
+# What dom0 is doing, every 30 s, for the post-mortem of a stuck run.
+while sleep 30; do
+    { echo "dom0 uptime $(up)"; top -b -n 1 | head -n 25; } >$R/dom0-top.txt
+done &
 echo "vgxl-dom0: $(uname -r) on Xen $(cat /sys/hypervisor/version/major \
     /sys/hypervisor/version/minor 2>/dev/null | tr '\n' . | sed 's/.$//')"
 for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
@@ -147,6 +151,18 @@ grep -q '^virt_caps.*hvm' $R/xl-info.txt ||
     halt "failed: Xen cannot run HVM guests (no SVM or NPT?)"
 note toolstack
 
+# Seconds a try of a step may take: its guest's own deadline, xl create
+# (300 s at most) and the teardown.  run-xen.sh allows a minute more.
+step_limit() {
+    local kind a b c
+    IFS=: read -r kind a b c <<<"$1"
+    case $kind in
+    guest) echo $((c + 360)) ;;
+    destroy) echo $((b + 420)) ;;
+    *) echo 360 ;;
+    esac
+}
+
 steps=$(sed -n 's/.*vgxl\.steps=\([^ ]*\).*/\1/p' /proc/cmdline)
 n=0
 for step in ${steps//+/ }; do
@@ -157,7 +173,8 @@ for step in ${steps//+/ }; do
         mkdir -p "$dir"
         note "step $n $step try $try"
         t0=$(up)
-        if vgxl-dom0-step "$dir" ${step//:/ } >"$dir/step.log" 2>&1; then
+        if timeout -k 10 "$(step_limit "$step")" \
+                vgxl-dom0-step "$dir" ${step//:/ } >"$dir/step.log" 2>&1; then
             v=PASS
         else
             v=FAIL
@@ -199,12 +216,28 @@ fact() { echo "$1=$2" >>"$dir/facts"; }
 dm_procs() {
     pgrep -a -f '/opt/vgxl/bin/qemu-system-x86_64|virgl_render_server'
 }
-# Polled every second: xenstore-exists is far lighter than xl, which
-# under nested TCG sometimes dies on its own (the L0 emulation).
+# Polled every second: xenstore-exists is far lighter than xl.  Under
+# nested TCG either sometimes crashes or hangs on its own (the L0
+# emulation): such a glitch is retried and logged, and only an answer
+# counts.  xenstore-exists exits 1 for a missing path.
 domid=
 running() {
-    [ -n "$domid" ] || domid=$(xl domid "$name") || return 1
-    xenstore-exists "/local/domain/$domid"
+    local try rc
+    for try in 1 2 3; do
+        [ -n "$domid" ] || domid=$(timeout 30 xl domid "$name" 2>/dev/null)
+        if [ -n "$domid" ]; then
+            timeout 15 xenstore-exists "/local/domain/$domid"
+            rc=$?
+            [ $rc -gt 1 ] || return $rc
+            echo "glitch: xenstore-exists exited with $rc (try $try)"
+        elif xl list "$name" >/dev/null 2>&1; then
+            echo "glitch: xl domid $name failed (try $try)"
+        else
+            return 1
+        fi
+        sleep 1
+    done
+    return 1
 }
 # The guest's serial port writes a byte at a time: to tmpfs, not to 9p.
 # Its kernel logs to the PV console, which xenconsoled writes to console.

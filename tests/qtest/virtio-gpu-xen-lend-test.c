@@ -1082,6 +1082,25 @@ static void test_defaults(void)
     qtest_quit(qts);
 }
 
+/*
+ * libxl always gives a Xen device model a VNC server, which takes the first
+ * graphical console: with Venus alone, that console must not need GL.
+ */
+static void test_vnc_console(void)
+{
+    QTestState *qts = qtest_init("-vga none -vnc none "
+                                 "-device virtio-gpu-xen-lend-pci,id=gpu");
+    QDict *resp;
+
+    resp = qtest_qmp(qts, "{'execute': 'qom-get', 'arguments':"
+                     " {'path': '/backend/console[0]',"
+                     "  'property': 'device'}}");
+    g_assert_cmpstr(qdict_get_str(resp, "return"), ==,
+                    "/machine/peripheral/gpu");
+    qobject_unref(resp);
+    qtest_quit(qts);
+}
+
 static void register_virtio_gpu_xen_lend_test(void)
 {
     qos_add_test("pci-layout", "virtio-gpu-xen-lend", test_pci_layout, NULL);
@@ -1118,6 +1137,7 @@ static void register_virtio_gpu_xen_lend_test(void)
                  });
     if (qtest_has_device("virtio-gpu-xen-lend-pci")) {
         qtest_add_func("virtio-gpu-xen-lend/defaults", test_defaults);
+        qtest_add_func("virtio-gpu-xen-lend/vnc-console", test_vnc_console);
         qtest_add_func("virtio-gpu-xen-lend/bad-properties",
                        test_bad_properties);
         qtest_add_func("virtio-gpu-xen-lend/lend/privcmd", test_privcmd);
