@@ -128,6 +128,28 @@ echo "VGXL-RESULT: PASS"
 EOF
 }
 
+job_device() {
+    cat <<'EOF'
+#!/bin/sh
+# Passes when the guest's virtio_gpu driver bound the device with the
+# features Venus needs and was offered the Venus capset (id 4): what can
+# be checked without running Vulkan.
+dev=/sys/class/drm/renderD128/device
+ls -l /dev/dri
+echo "vgxl: renderD128 is $(cat $dev/vendor):$(cat $dev/device)," \
+    "driver $(basename "$(readlink $dev/driver)")"
+dmesg | grep -E '\[drm\] (features|cap set|Host memory window)' | tee /tmp/drm
+if [ -c /dev/dri/renderD128 ] &&
+   grep -q 'features: +virgl .*+resource_blob +host_visible' /tmp/drm &&
+   grep -q 'features: +context_init' /tmp/drm &&
+   grep -q 'cap set [0-9]*: id 4,' /tmp/drm; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
 job_vulkaninfo() {
     cat <<'EOF'
 #!/bin/sh
@@ -186,8 +208,10 @@ EOF
 job_bandwidth() {
     cat <<'EOF'
 #!/bin/sh
-# Read and write bandwidth through a mapped blob against guest RAM.
-out=$(/usr/local/libexec/vgxl/vgxl-bandwidth 2>&1)
+# Read and write bandwidth through a mapped blob against guest RAM;
+# vgxl.kib=N on the kernel command line sets the blob size in KiB.
+kib=$(sed -n 's/.*vgxl\.kib=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+out=$(/usr/local/libexec/vgxl/vgxl-bandwidth $kib 2>&1)
 rc=$?
 echo "$out"
 if [ $rc = 0 ] && echo "$out" | grep -q '^VGXL-BANDWIDTH blob-read='; then
@@ -258,7 +282,7 @@ EOF
 
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
-JOBS="uname vulkaninfo compute stress bandwidth cycles main console"
+JOBS="uname device vulkaninfo compute stress bandwidth cycles main console"
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
                 for j in $JOBS; do "job_$j"; done
                 initrd_pack_script; } | md5sum |

@@ -17,9 +17,10 @@
 #   destroy:JOB[:SECS]       xl destroy the guest while JOB runs; nothing
 #                            of its device model may survive
 #
-# VGXL_XEN_CPU replaces the L0 CPU (max,-rdtscp), VGXL_XEN_SMP its number
-# (2), VGXL_XEN_ARGS adds to Xen's command line.  VGXL_XEN_BOOT_TIMEOUT bounds the boot to dom0's
-# toolstack (300 s).
+# VGXL_XEN_CPU replaces the L0 CPU (qemu64,+svm,+npt,-rdtscp), VGXL_XEN_SMP
+# its number (2), VGXL_XEN_TCG_THREAD TCG's threading (multi);
+# VGXL_XEN_ARGS adds to Xen's command line.  VGXL_XEN_BOOT_TIMEOUT bounds
+# the boot to dom0's toolstack (300 s).
 
 . "$(dirname "$0")/common.sh"
 
@@ -72,8 +73,13 @@ xen_args="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M
           ${VGXL_XEN_ARGS:-}"
 dom0_args="console=hvc0 loglevel=4 vgxl.steps=$steps"
 # shellcheck disable=SC2054 # the commas are QEMU's, not array separators
+# The L0 CPU: SVM with NPT (Debian's Xen has no shadow paging), and no
+# more.  With "-cpu max", processes that dom0 forks (the render server,
+# xl's helpers) often saw corrupted memory ("malloc(): unsorted double
+# linked list corrupted", a GPF in libc); with qemu64 that was not seen.
 # RDTSCP off: TCG reports its SVM intercept as RDTSC (see the xl.cfg).
-args=(-accel tcg,thread=multi -cpu "${VGXL_XEN_CPU:-max,-rdtscp}"
+cpu=${VGXL_XEN_CPU:-qemu64,+svm,+npt,-rdtscp}
+args=(-accel "tcg,thread=${VGXL_XEN_TCG_THREAD:-multi}" -cpu "$cpu"
       -m 3G -smp "${VGXL_XEN_SMP:-2}" -nodefaults -display none -no-reboot
       -serial file:/results/xen-serial.log
       -qmp unix:/results/qmp.sock,server=on,wait=off

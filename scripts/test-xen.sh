@@ -3,13 +3,18 @@
 #
 # The xen suite: the device serving a real Xen 4.20 HVM guest, nested
 # under TCG (run-xen.sh).  In one dom0:
-#   - the guest's Venus driver finds the device (vulkaninfo), then compute
-#     and the blob stress where the guest image has those jobs;
+#   - the guest's virtio_gpu driver binds the device, with blob and
+#     host-visible memory, and is offered the Venus capset (job device);
 #   - lend=auto on a kernel without the lending ABI warns once, naming what
 #     is missing, and traps; lend=privcmd makes xl create fail with that;
-#   - the blob bandwidth through the trap path, where the job exists;
-#   - xl destroy of a running guest leaves no device model and no render
-#     server behind, and the next xl create works.
+#   - the bandwidth of a Venus blob mapped through the trap path, and of
+#     guest RAM: the baseline that lending must beat;
+#   - xl destroy of a guest whose render server is busy leaves no device
+#     model and no render server behind, and the next xl create works.
+# Vulkan itself (vulkaninfo, compute, the blob stress) is left out by
+# default: through the trap path every access of the guest to Venus's
+# command ring is a round trip to dom0, minutes per call nested under TCG.
+# VGXL_XEN_VENUS=1 adds those steps.
 # dom0 retries a failed step once; a boot that dies is retried once with
 # the steps that have not passed.  Both retries are reported.
 
@@ -18,8 +23,10 @@
 XEN=$CACHE/xen
 GUEST=$CACHE/guest
 # Seconds from xl create to the guest's verdict, per job.
-BOOT_SECS=${VGXL_XEN_GUEST_SECS:-900}
-STRESS_ITERS=${VGXL_XEN_STRESS_ITERS:-50}
+BOOT_SECS=${VGXL_XEN_GUEST_SECS:-180}
+STRESS_ITERS=${VGXL_XEN_STRESS_ITERS:-5}
+# The bandwidth probe's buffers: each access to the blob traps.
+BANDWIDTH_KIB=${VGXL_XEN_BANDWIDTH_KIB:-16}
 
 suite_start=$SECONDS
 t0=$SECONDS
@@ -27,32 +34,16 @@ t0=$SECONDS
 "$TOP/scripts/xen-dom0.sh"
 prep_s=$((SECONDS - t0))
 
-has_job() { [ -x "$GUEST/root/usr/local/bin/vgxl-$1" ]; }
-
-steps="guest:vulkaninfo:auto:$BOOT_SECS"
-if has_job compute; then
-    steps="$steps guest:compute:auto:$BOOT_SECS"
-else
-    log "the guest image has no job 'compute': skipped"
-fi
-# Every blob access traps to dom0: a few iterations say enough.
-if has_job stress; then
-    steps="$steps guest:stress:auto:$BOOT_SECS:vgxl.iters=$STRESS_ITERS"
-else
-    log "the guest image has no job 'stress': skipped"
+steps="guest:device:auto:$BOOT_SECS"
+if [ "${VGXL_XEN_VENUS:-0}" = 1 ]; then
+    steps="$steps guest:vulkaninfo:auto:$((4 * BOOT_SECS))"
+    steps="$steps guest:compute:auto:$((4 * BOOT_SECS))"
+    steps="$steps guest:stress:auto:$((4 * BOOT_SECS)):vgxl.iters=$STRESS_ITERS"
 fi
 steps="$steps refuse:privcmd"
-if has_job bandwidth; then
-    steps="$steps guest:bandwidth:auto:$((2 * BOOT_SECS))"
-else
-    log "the guest image has no job 'bandwidth': skipped"
-fi
+steps="$steps guest:bandwidth:auto:$((2 * BOOT_SECS)):vgxl.kib=$BANDWIDTH_KIB"
 # Destroyed in the middle of a job that keeps the render server busy.
-if has_job stress; then
-    steps="$steps destroy:stress:$BOOT_SECS"
-else
-    steps="$steps destroy:vulkaninfo:$BOOT_SECS"
-fi
+steps="$steps destroy:stress:$BOOT_SECS"
 steps="$steps guest:uname:auto:$BOOT_SECS"
 
 # One Xen boot runs every step; a boot that died is retried once with
@@ -121,11 +112,12 @@ guest_step() {
     esac
 }
 
-# (a) the guest reaches userspace and sees the Venus device.
-step="guest:vulkaninfo:auto:$BOOT_SECS"
-if guest_step "vulkaninfo (Venus device seen)" "$step"; then
+# (a) the guest's driver binds the device and is offered Venus.
+step="guest:device:auto:$BOOT_SECS"
+if guest_step "device bound, Venus capset offered" "$step"; then
     dir=$(verdict "$step" | awk '{ print $6 }')
-    grep -a -m1 'deviceName' "$dir/serial.log" | tr -d '\r' >&2 || true
+    grep -a -e '^vgxl: renderD128' -e 'cap set' "$dir/serial.log" |
+        tr -d '\r' | sed 's/^/    /' >&2 || true
 fi
 
 # (b) lend=auto: exactly one warning naming what is missing, then trap.
@@ -143,7 +135,7 @@ else
     fail "lend=auto warns once and traps" "see ${dir:-?}/qemu-dm.log"
 fi
 
-for job in compute stress; do
+for job in vulkaninfo compute stress; do
     s=$(echo $steps | tr ' ' '\n' | grep "^guest:$job:" || true)
     [ -z "$s" ] || guest_step "$job" "$s" || true
 done
@@ -171,10 +163,10 @@ fi
 s=$(echo $steps | tr ' ' '\n' | grep '^destroy:')
 v=$(verdict "$s")
 dir=$(echo "$v" | awk '{ print $6 }')
-case $v in
-*" PASS "*)
-    pass "xl destroy of a running guest" "render server $(fact "$dir" \
-        render_server), all gone $(fact "$dir" destroy_s) s after" ;;
+case "$v $(fact "$dir" render_server)" in
+*" PASS "*" seen")
+    pass "xl destroy of a running guest" "its render server was up; all" \
+        "gone $(fact "$dir" destroy_s) s after" ;;
 *) fail "xl destroy of a running guest" "logs in ${dir:-?}" ;;
 esac
 guest_step "xl create after the destroy" "guest:uname:auto:$BOOT_SECS" || true

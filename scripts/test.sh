@@ -3,11 +3,13 @@
 #
 # Build what is missing, then run every test suite.  Suites: qtest (the
 # device against the real virglrenderer), guest (a Linux guest running
-# Vulkan through the device).  Usage: test.sh [SUITE...]
+# Vulkan through the device), xen (the device as the device model of an
+# HVM guest on a real Xen 4.20, nested under TCG).
+# Usage: test.sh [SUITE...]
 
 . "$(dirname "$0")/common.sh"
 
-suites=${*:-qtest guest}
+suites=${*:-qtest guest xen}
 start=$(date +%s)
 "$TOP/scripts/build.sh" tests/qtest/device-introspect-test \
     tests/qtest/xen-lend-fake-privcmd.so tests/unit/test-xen-lend-table

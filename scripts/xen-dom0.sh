@@ -154,8 +154,8 @@ note toolstack
 # Seconds a try of a step may take: its guest's own deadline, xl create
 # (300 s at most) and the teardown.  run-xen.sh allows a minute more.
 step_limit() {
-    local kind a b c
-    IFS=: read -r kind a b c <<<"$1"
+    local kind a b c rest
+    IFS=: read -r kind a b c rest <<<"$1"
     case $kind in
     guest) echo $((c + 360)) ;;
     destroy) echo $((b + 420)) ;;
@@ -207,6 +207,9 @@ set -u
 dir=$1 kind=$2
 shift 2
 CFG=/etc/xen/vgxl-guest.cfg
+# virglrenderer's own messages (its render server dying, for one) in the
+# device model's log, next to its LOG_GUEST_ERROR lines (-d guest_errors).
+export VIRGL_LOG_LEVEL=debug
 # Unique per step and try: libxl keeps a dead domain's name for a while.
 name=vgxl-$(basename "$dir" | sed 's/-.*//')$(
     case $dir in *.retry) echo r ;; esac)
@@ -256,7 +259,8 @@ save_logs() {
 create() {
     local t0 rc args=() g
     args=("name=\"$name\"" "serial=\"file:$serial\""
-          "cmdline+=\" vgxl.run=$1 ${3:-}\"")
+          "cmdline+=\" vgxl.run=$1 ${3:-}\""
+          "device_model_args+=[\"-d\",\"guest_errors\"]")
     # lend=auto is the device's default and the xl.cfg's.
     if [ "$2" != auto ]; then
         g=virtio-gpu-xen-lend-device.lend=$2
@@ -280,10 +284,13 @@ create() {
 }
 
 # wait_serial PATTERN SECS: until the guest prints PATTERN; fails when
-# the domain is gone or the time is up.
+# the domain is gone or the time is up (by the clock: a loaded dom0 makes
+# each poll slow).
 wait_serial() {
-    local i=0
-    while [ $i -lt "$2" ]; do
+    local t0 i=0
+    t0=$(up)
+    while awk -v a="$t0" -v b="$(up)" -v s="$2" 'BEGIN { exit b - a >= s }'
+    do
         grep -a -q "$1" "$serial" 2>/dev/null && return 0
         running || { echo "domain $name is gone"; return 1; }
         sleep 1

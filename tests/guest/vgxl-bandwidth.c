@@ -9,14 +9,15 @@
  * second.  MB is 10^6 bytes.  The blob is checked after the measurements
  * so that a fast but wrong mapping cannot pass.
  *
- * usage: vgxl-bandwidth [MIB]   (buffer size in MiB, default 8)
+ * usage: vgxl-bandwidth [KIB]   (buffer size in KiB, default 8192; a small
+ *                               one for a trap path that is very slow)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 
 #include "vgxl-blob.h"
 
-#define DEFAULT_MIB 8
+#define DEFAULT_KIB 8192
 #define MEASURE_SECONDS 1.0
 
 /* Where the loads' sums go, so that the compiler must keep the loads. */
@@ -68,7 +69,7 @@ static double measure_read(VgxlWord *p, uint64_t words,
 
 int main(int argc, char **argv)
 {
-    uint64_t mib = DEFAULT_MIB, size, words, last, sum, i;
+    uint64_t kib = DEFAULT_KIB, size, words, last, sum, i;
     double bw, br, rw, rr;
     const char *what = NULL;
     VgxlWord *ram;
@@ -79,16 +80,16 @@ int main(int argc, char **argv)
     if (argc == 2) {
         char extra;
 
-        if (sscanf(argv[1], "%" SCNu64 "%c", &mib, &extra) != 1 ||
-            mib == 0 || mib > 1024) {
-            fprintf(stderr, "usage: %s [MIB]\n", argv[0]);
+        if (sscanf(argv[1], "%" SCNu64 "%c", &kib, &extra) != 1 ||
+            kib < 4 || kib % 4 || kib > 1024 * 1024) {
+            fprintf(stderr, "usage: %s [KIB] (a multiple of 4)\n", argv[0]);
             return 2;
         }
     } else if (argc != 1) {
-        fprintf(stderr, "usage: %s [MIB]\n", argv[0]);
+        fprintf(stderr, "usage: %s [KIB]\n", argv[0]);
         return 2;
     }
-    size = mib << 20;
+    size = kib << 10;
     words = size / sizeof(uint64_t);
 
     fd = vgxl_open_venus("bandwidth");
@@ -97,13 +98,13 @@ int main(int argc, char **argv)
     }
     ret = vgxl_blob_create(fd, size, &b, &what);
     if (ret) {
-        printf("bandwidth: FAIL (%" PRIu64 " MiB blob: %s: %s)\n", mib,
+        printf("bandwidth: FAIL (%" PRIu64 " KiB blob: %s: %s)\n", kib,
                what, strerror(-ret));
         return 1;
     }
     ram = malloc(size);
     if (!ram) {
-        printf("bandwidth: FAIL (cannot allocate %" PRIu64 " MiB)\n", mib);
+        printf("bandwidth: FAIL (cannot allocate %" PRIu64 " KiB)\n", kib);
         return 1;
     }
     /* Fault every page in first, so that RAM is not charged for that. */
@@ -128,8 +129,8 @@ int main(int argc, char **argv)
     rw = measure_write(ram, words, &last);
     rr = measure_read(ram, words, &sum);
 
-    printf("bandwidth: %" PRIu64 " MiB blob (res %u) and %" PRIu64
-           " MiB of RAM\n", mib, b.res_handle, mib);
+    printf("bandwidth: %" PRIu64 " KiB blob (res %u) and %" PRIu64
+           " KiB of RAM\n", kib, b.res_handle, kib);
     printf("VGXL-BANDWIDTH blob-read=%.1f blob-write=%.1f ram-read=%.1f"
            " ram-write=%.1f MB/s\n", br, bw, rr, rw);
     printf("VGXL-BANDWIDTH-RATIO read=%.2f write=%.2f\n", br / rr, bw / rw);
