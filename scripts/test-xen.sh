@@ -165,8 +165,8 @@ v=$(verdict "$s")
 dir=$(echo "$v" | awk '{ print $6 }')
 case "$v $(fact "$dir" render_server)" in
 *" PASS "*" seen")
-    pass "xl destroy of a running guest" "its render server was up; all" \
-        "gone $(fact "$dir" destroy_s) s after" ;;
+    pass "xl destroy of a running guest" "its render server was up; all\
+ gone $(fact "$dir" destroy_s) s after" ;;
 *) fail "xl destroy of a running guest" "logs in ${dir:-?}" ;;
 esac
 guest_step "xl create after the destroy" "guest:uname:auto:$BOOT_SECS" || true

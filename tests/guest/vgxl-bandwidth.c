@@ -131,9 +131,9 @@ int main(int argc, char **argv)
 
     printf("bandwidth: %" PRIu64 " KiB blob (res %u) and %" PRIu64
            " KiB of RAM\n", kib, b.res_handle, kib);
-    printf("VGXL-BANDWIDTH blob-read=%.1f blob-write=%.1f ram-read=%.1f"
-           " ram-write=%.1f MB/s\n", br, bw, rr, rw);
-    printf("VGXL-BANDWIDTH-RATIO read=%.2f write=%.2f\n", br / rr, bw / rw);
+    printf("VGXL-BANDWIDTH blob-read=%.3f blob-write=%.3f ram-read=%.3f"
+           " ram-write=%.3f MB/s\n", br, bw, rr, rw);
+    printf("VGXL-BANDWIDTH-RATIO read=%.4f write=%.4f\n", br / rr, bw / rw);
 
     free((void *)ram);
     ret = vgxl_blob_destroy(fd, &b, &what);
