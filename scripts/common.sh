@@ -70,6 +70,21 @@ in_sysroot() {
 # after staging /init in /var/tmp/vgxl-initrd.  modprobe resolves the
 # module order, busybox unpacks .ko.xz (busybox insmod cannot) and writes
 # the cpio to /var/tmp/vgxl-initrd.img.
+# The first lines of every /init that initrd_pack_script packs: busybox's
+# applets, the console, and the modules the initramfs carries.
+initrd_init_start() {
+    cat <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t devtmpfs dev /dev
+exec </dev/console >/dev/console 2>&1
+for m in /lib/modules/*.ko; do
+    insmod "$m" || echo "init: insmod $m failed"
+done
+EOF
+}
+
 initrd_pack_script() {
     cat <<'EOF'
 set -e

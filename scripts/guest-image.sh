@@ -18,16 +18,9 @@ INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
 
 # /init of the initramfs: only what it takes to reach the 9p root.
 initrd_init() {
+    initrd_init_start
     cat <<'EOF'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t devtmpfs dev /dev
-exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
-for m in /lib/modules/*.ko; do
-    insmod "$m" || echo "vgxl: insmod $m failed"
-done
 if mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 root /newroot
 then
     mount -o move /dev /newroot/dev
@@ -44,15 +37,8 @@ EOF
 # device model that reads its own files over 9p again (two emulated round
 # trips per read, a minute and more per boot nested under TCG).
 self_init() {
+    initrd_init_start
     cat <<'EOF'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t devtmpfs dev /dev
-exec </dev/console >/dev/console 2>&1
-for m in /lib/modules/*.ko; do
-    insmod "$m" || echo "vgxl: insmod $m failed"
-done
 exec /usr/sbin/vgxl-init
 EOF
 }

@@ -51,16 +51,9 @@ qemu_packages() {
 
 # /init of dom0's initramfs: only what it takes to reach the 9p root.
 initrd_init() {
+    initrd_init_start
     cat <<'EOF'
-#!/bin/busybox sh
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t devtmpfs dev /dev
-exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
-for m in /lib/modules/*.ko; do
-    insmod "$m" || echo "vgxl-dom0: insmod $m failed"
-done
 # The virtio device may appear only after its driver is loaded.
 i=0
 until mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose \
