@@ -73,11 +73,25 @@ for mode in emulated trap; do
         "$TOP/scripts/run-guest.sh" stress $(lend $mode)
 done
 # Upstream's per-blob mapping, kept as baseline and fallback, must work
-# as well (at upstream's speed: fewer iterations).
+# as well (at upstream's speed: fewer iterations).  It adds and removes a
+# memory region on every map, which under TCG races with the vCPUs' own
+# accesses (per-blob trap regions once lost a store that way, which is why
+# lend=trap keeps one trap region for good): the guest then sometimes
+# stalls after the stress passed, with no verdict (1 run in 9 here).  Such
+# a run is retried once, and said so; a run with a verdict, FAIL included,
+# never is.
+retry_if_no_verdict() {
+    local job=$1
+    shift
+    "$@" && return 0
+    grep -aq 'VGXL-RESULT:' "$GUEST/log/$job.log" && return 1
+    log "RETRY: job $job stalled without a verdict; running it once more"
+    "$@"
+}
 per_blob="-global virtio-gpu-xen-lend-device.x-map=per-blob"
 check "compute x-map=per-blob" "$TOP/scripts/run-guest.sh" compute $per_blob
-check "blob stress x-map=per-blob" env VGXL_APPEND=vgxl.iters=100 \
-    "$TOP/scripts/run-guest.sh" stress $per_blob
+check "blob stress x-map=per-blob" retry_if_no_verdict stress \
+    env VGXL_APPEND=vgxl.iters=100 "$TOP/scripts/run-guest.sh" stress $per_blob
 check "blob stress under revocation" stress_revoked
 check "fbdev console screendump" console
 
