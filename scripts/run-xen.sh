@@ -44,6 +44,10 @@ boot_timeout=${VGXL_XEN_BOOT_TIMEOUT:-300}
 steps=
 declare -A budget
 for s in "$@"; do
+    # The steps travel on dom0's command line in -initrd, where a comma
+    # would end the multiboot module.
+    case $s in *,*) die "step '$s': no commas (QEMU's -initrd splits there)" ;;
+    esac
     IFS=: read -r kind a b c d <<<"$s"
     case $kind in
     guest)
