@@ -85,6 +85,30 @@ done
 EOF
 }
 
+# initrd_tree ROOT INIT: a fresh initramfs tree in ROOT's /var/tmp, with
+# /init written by the function INIT; initrd_pack then packs it.
+initrd_tree() {
+    local s=$1/var/tmp/vgxl-initrd
+    rm -rf "$s"
+    mkdir -p "$s/bin" "$s/dev" "$s/proc" "$s/sys" "$s/tmp" "$s/run" \
+        "$s/root" "$s/newroot" "$s/lib/modules"
+    "$2" >"$s/init"
+    chmod 755 "$s/init"
+}
+
+# initrd_pack ROOT OUT [MODULE...]: busybox and the MODULEs of ROOT's
+# newest kernel, with their dependencies, into the tree; packed as OUT.
+initrd_pack() {
+    local root=$1 out=$2 kver
+    shift 2
+    kver=$(ls "$root/usr/lib/modules" | sort -V | tail -n1)
+    [ -n "$kver" ] || die "no kernel modules in $root/usr/lib/modules"
+    in_root "$root" sh -c "$(initrd_pack_script)" sh "$kver" "$@" ||
+        die "packing $out failed"
+    mv "$root/var/tmp/vgxl-initrd.img" "$out"
+    rm -rf "$root/var/tmp/vgxl-initrd"
+}
+
 initrd_pack_script() {
     cat <<'EOF'
 set -e

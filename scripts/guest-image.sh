@@ -306,14 +306,8 @@ if [ "$(cat "$GUEST/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
 
     kver=$(ls "$ROOT/usr/lib/modules" | sort -V | tail -n1)
     [ -n "$kver" ] || die "no kernel modules in $ROOT/usr/lib/modules"
-    s=$ROOT/var/tmp/vgxl-initrd
-    rm -rf "$s"
-    mkdir -p "$s/bin" "$s/dev" "$s/proc" "$s/newroot" "$s/lib/modules"
-    initrd_init >"$s/init"
-    chmod 755 "$s/init"
-    in_root "$ROOT" sh -c "$(initrd_pack_script)" sh "$kver" $INITRD_MODULES
-    mv "$ROOT/var/tmp/vgxl-initrd.img" "$GUEST/initrd.img"
-    rm -rf "$s"
+    initrd_tree "$ROOT" initrd_init
+    initrd_pack "$ROOT" "$GUEST/initrd.img" $INITRD_MODULES
     cp "$ROOT/boot/vmlinuz-$kver" "$GUEST/vmlinuz"
     echo "$files_hash" >"$GUEST/.vgxl-files"
 fi
@@ -326,20 +320,12 @@ self_hash=$( { echo "$files_hash $SELF_FILES $SELF_MODULES"
              md5sum | cut -d' ' -f1)
 if [ "$(cat "$GUEST/.vgxl-self" 2>/dev/null)" != "$self_hash" ]; then
     log "packing initrd-self.img, the initramfs that is the whole root"
-    kver=$(ls "$ROOT/usr/lib/modules" | sort -V | tail -n1)
-    s=$ROOT/var/tmp/vgxl-initrd
-    rm -rf "$s"
-    mkdir -p "$s/bin" "$s/dev" "$s/proc" "$s/sys" "$s/tmp" "$s/run" \
-        "$s/root" "$s/lib/modules"
-    self_init >"$s/init"
-    chmod 755 "$s/init"
+    initrd_tree "$ROOT" self_init
     # SELF_FILES holds globs, expanded in the guest root.
     in_root "$ROOT" sh -c "cd / && $(self_copy_script)" sh \
-        $(cd "$ROOT" && echo $SELF_FILES) &&
-    in_root "$ROOT" sh -c "$(initrd_pack_script)" sh "$kver" $SELF_MODULES ||
-        die "packing initrd-self.img failed"
-    mv "$ROOT/var/tmp/vgxl-initrd.img" "$GUEST/initrd-self.img"
-    rm -rf "$s"
+        $(cd "$ROOT" && echo $SELF_FILES) ||
+        die "copying the files of initrd-self.img failed"
+    initrd_pack "$ROOT" "$GUEST/initrd-self.img" $SELF_MODULES
     echo "$self_hash" >"$GUEST/.vgxl-self"
 fi
 

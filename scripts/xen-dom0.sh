@@ -268,7 +268,7 @@ create() {
     fact create_rc $rc
     if [ $rc = 0 ]; then
         for _ in 1 2 3; do
-            domid=$(xl domid "$name") && break
+            domid=$(timeout 30 xl domid "$name") && break
         done
     fi
     save_logs
@@ -430,15 +430,8 @@ if [ "$(cat "$XEN/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
     [ -n "$kver" ] || die "no kernel modules in $ROOT/usr/lib/modules"
     cp "$ROOT/boot/vmlinuz-$kver" "$XEN/boot/vmlinuz"
 
-    s=$ROOT/var/tmp/vgxl-initrd
-    rm -rf "$s"
-    mkdir -p "$s/bin" "$s/dev" "$s/proc" "$s/newroot" "$s/lib/modules"
-    initrd_init >"$s/init"
-    chmod 755 "$s/init"
-    in_root "$ROOT" sh -c "$(initrd_pack_script)" sh "$kver" $INITRD_MODULES ||
-        die "packing dom0's initramfs failed"
-    mv "$ROOT/var/tmp/vgxl-initrd.img" "$XEN/boot/initrd.img"
-    rm -rf "$s"
+    initrd_tree "$ROOT" initrd_init
+    initrd_pack "$ROOT" "$XEN/boot/initrd.img" $INITRD_MODULES
     echo "$files_hash" >"$XEN/.vgxl-files"
 fi
 
