@@ -47,7 +47,8 @@ EOF
 SELF_FILES="usr/sbin/vgxl-init usr/local/bin/vgxl-* usr/local/libexec/vgxl/*
             usr/bin/vulkaninfo usr/lib/x86_64-linux-gnu/libvulkan_virtio.so
             usr/share/vulkan/icd.d/virtio_icd.json"
-SELF_MODULES="virtio_pci virtio_gpu"
+# xen_privcmd: for the Xen guest's hypercall-buffer check (job hcbuf).
+SELF_MODULES="virtio_pci virtio_gpu xen_privcmd"
 
 # Copies its arguments and every library they need into the initramfs
 # tree that initrd_pack_script packs.
@@ -96,6 +97,10 @@ if [ -x "/usr/local/bin/vgxl-$job" ]; then
 else
     echo "VGXL-RESULT: FAIL (no job '$job'; pass vgxl.run=NAME)"
 fi
+# vgxl.hold=SECONDS: stay up after the verdict, so that the host can
+# read the device model's state of a guest that has finished.
+hold=$(sed -n 's/.*vgxl\.hold=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+[ -z "$hold" ] || sleep "$hold"
 sync
 busybox poweroff -f
 echo o >/proc/sysrq-trigger
@@ -239,6 +244,18 @@ echo "VGXL-RESULT: $r"
 EOF
 }
 
+job_hcbuf() {
+    cat <<'EOF'
+#!/bin/sh
+# Xen guests only: a hypercall whose buffer is in a mapped blob fails.
+if /usr/local/libexec/vgxl/vgxl-hcbuf; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
 job_console() {
     cat <<'EOF'
 #!/bin/sh
@@ -268,7 +285,8 @@ EOF
 
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
-JOBS="uname device vulkaninfo compute stress bandwidth cycles main console"
+JOBS="uname device vulkaninfo compute stress bandwidth cycles main console
+      hcbuf"
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
                 for j in $JOBS; do "job_$j"; done
                 initrd_pack_script; } | md5sum |

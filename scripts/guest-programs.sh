@@ -16,7 +16,7 @@ SRC=$TOP/tests/guest
 OUT=$CACHE/guest-programs
 ROOT=$CACHE/guest/root
 BIN=$ROOT/usr/local/libexec/vgxl
-PROGRAMS="vgxl-vkcompute vgxl-blob-stress vgxl-bandwidth"
+PROGRAMS="vgxl-vkcompute vgxl-blob-stress vgxl-bandwidth vgxl-hcbuf"
 # The stamp lives in the guest root, so a rebuilt root rebuilds these too.
 STAMP=$ROOT/.vgxl-programs
 
@@ -58,6 +58,7 @@ ROOT_BINDS="$SRC:/vgxl-src $OUT:/vgxl-out" in_sysroot sh -ec '
     gcc $cflags -o vgxl-vkcompute /vgxl-src/vgxl-vkcompute.c -lvulkan
     gcc $cflags -o vgxl-blob-stress /vgxl-src/vgxl-blob-stress.c
     gcc $cflags -o vgxl-bandwidth /vgxl-src/vgxl-bandwidth.c
+    gcc $cflags -o vgxl-hcbuf /vgxl-src/vgxl-hcbuf.c
 ' >&2
 mkdir -p "$BIN"
 for p in $PROGRAMS; do

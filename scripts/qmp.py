@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A small QMP client for the test harness.
 
-usage: qmp.py SOCKET revoke-loop [SECONDS]   revoke every lent slot every
-                                             0.1 s while QEMU runs; print
-                                             the last lend-stats seen
+usage: qmp.py SOCKET revoke-loop [SECONDS [PROPERTY...]]
+                                             revoke every lent slot every
+                                             0.1 s while QEMU runs, setting
+                                             the PROPERTYs in turn (default
+                                             x-lend-revoke); print the last
+                                             lend-stats seen
        qmp.py SOCKET screendump FILE         take a screendump
        qmp.py SOCKET stats                   print lend-stats
 """
@@ -51,12 +54,15 @@ class QMP:
         return reply['return']
 
 
-def revoke_loop(qmp, seconds):
+def revoke_loop(qmp, seconds, props):
     stats = {}
     end = time.time() + seconds
+    n = 0
     try:
         while time.time() < end:
-            qmp.cmd('qom-set', path=GPU, property='x-lend-revoke', value=-1)
+            qmp.cmd('qom-set', path=GPU, property=props[n % len(props)],
+                    value=-1)
+            n += 1
             stats = qmp.cmd('qom-get', path=GPU, property='lend-stats')
             time.sleep(0.1)
     except (EOFError, OSError):
@@ -68,7 +74,8 @@ def main():
     qmp = QMP(sys.argv[1])
     what = sys.argv[2]
     if what == 'revoke-loop':
-        revoke_loop(qmp, float(sys.argv[3]) if len(sys.argv) > 3 else 600)
+        revoke_loop(qmp, float(sys.argv[3]) if len(sys.argv) > 3 else 600,
+                    sys.argv[4:] or ['x-lend-revoke'])
     elif what == 'screendump':
         qmp.cmd('screendump', filename=sys.argv[3])
     elif what == 'stats':

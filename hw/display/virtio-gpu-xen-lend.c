@@ -809,6 +809,23 @@ static void virtio_gpu_xen_lend_set_revoke(Object *obj, Visitor *v,
     }
 }
 
+/* Drop QEMU's mapping of a lent slot (or all, -1), as page reclaim would. */
+static void virtio_gpu_xen_lend_set_zap(Object *obj, Visitor *v,
+                                        const char *name, void *opaque,
+                                        Error **errp)
+{
+    XenLend *lend;
+    int64_t slot;
+
+    if (!visit_type_int(v, name, &slot, errp)) {
+        return;
+    }
+    lend = virtio_gpu_xen_lend_core(obj, errp);
+    if (lend) {
+        xen_lend_zap(lend, slot, errp);
+    }
+}
+
 static bool virtio_gpu_xen_lend_get_fail(Object *obj, Error **errp)
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
@@ -918,7 +935,13 @@ static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
     object_class_property_add(klass, "x-lend-revoke", "int", NULL,
                               virtio_gpu_xen_lend_set_revoke, NULL, NULL);
     object_class_property_set_description(klass, "x-lend-revoke",
-        "Revoke a lent slot, or all with -1 (lend=emulated, for tests)");
+        "Unlend a lent slot, or all with -1, as the lender would (for"
+        " tests)");
+    object_class_property_add(klass, "x-lend-zap", "int", NULL,
+                              virtio_gpu_xen_lend_set_zap, NULL, NULL);
+    object_class_property_set_description(klass, "x-lend-zap",
+        "Drop QEMU's mapping of a lent slot, or all with -1, so that the"
+        " kernel revokes it (lend=privcmd, for tests)");
     object_class_property_add_bool(klass, "x-lend-fail",
                                    virtio_gpu_xen_lend_get_fail,
                                    virtio_gpu_xen_lend_set_fail);

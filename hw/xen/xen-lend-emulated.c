@@ -29,5 +29,4 @@ const XenLendOps xen_lend_emulated_ops = {
     .name = "emulated",
     .lend = xen_lend_emulated_lend,
     .unlend = xen_lend_emulated_unlend,
-    .can_revoke = true,
 };

@@ -12,11 +12,6 @@
 #include "hw/xen/privcmd-lend.h"
 #include "trace.h"
 
-#define PRIVCMD_PATH "/dev/xen/privcmd"
-
-/* privcmd's own IOCTL_PRIVCMD_RESTRICT, which every Linux since 4.16 has */
-#define XEN_LEND_PRIVCMD_RESTRICT _IOC(_IOC_NONE, 'P', 6, sizeof(uint16_t))
-
 static bool xen_lend_privcmd_unsupported(int err)
 {
     return err == ENOTTY || err == EOPNOTSUPP || err == ENOSYS;
@@ -28,24 +23,26 @@ static bool xen_lend_privcmd_init(XenLend *xl, Error **errp)
     uint16_t domid = xen_domid;
     int fd;
 
-    fd = open(PRIVCMD_PATH, O_RDWR | O_CLOEXEC);
+    fd = open(PRIVCMD_LEND_PATH, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
-        error_setg_errno(errp, errno, "lend=privcmd: cannot open "
-                         PRIVCMD_PATH);
-        error_append_hint(errp, "Memory lending needs a Xen dom0 kernel"
-                          " with privcmd (modprobe xen-privcmd).\n");
+        error_setg_errno(errp, errno, "lend=privcmd: dom0's kernel has no"
+                         " memory lending: cannot open " PRIVCMD_LEND_PATH);
+        error_append_hint(errp, "Load the xen_lend module of"
+                          " contrib/xen-lend/linux; it needs a Xen with"
+                          " XENMEM_lend (contrib/xen-lend/xen).  Use"
+                          " lend=trap meanwhile.\n");
         return false;
     }
     /* Scope the fd to the guest, as a KVM VM fd is. */
-    if (ioctl(fd, XEN_LEND_PRIVCMD_RESTRICT, &domid) < 0) {
-        error_setg_errno(errp, errno, "lend=privcmd: cannot restrict "
-                         PRIVCMD_PATH " to domain %u", domid);
+    if (ioctl(fd, IOCTL_PRIVCMD_LEND_RESTRICT, &domid) < 0) {
+        error_setg_errno(errp, errno, "lend=privcmd: cannot bind "
+                         PRIVCMD_LEND_PATH " to domain %u", domid);
         goto fail;
     }
     if (ioctl(fd, IOCTL_PRIVCMD_LEND_QUERY, &query) < 0) {
         if (xen_lend_privcmd_unsupported(errno)) {
-            error_setg(errp, "lend=privcmd: this kernel's privcmd has no"
-                       " memory lending (IOCTL_PRIVCMD_LEND_QUERY: %s)",
+            error_setg(errp, "lend=privcmd: dom0's kernel has no memory"
+                       " lending (IOCTL_PRIVCMD_LEND_QUERY: %s)",
                        strerror(errno));
             error_append_hint(errp, "It needs a kernel with the Xen memory"
                               " lending ABI (docs/interop/"
@@ -119,4 +116,5 @@ const XenLendOps xen_lend_privcmd_ops = {
     .cleanup = xen_lend_privcmd_cleanup,
     .lend = xen_lend_privcmd_lend,
     .unlend = xen_lend_privcmd_unlend,
+    .revokes_unseen = true,
 };

@@ -99,25 +99,62 @@ static void xen_lend_one(XenLend *xl, XenLendMapping *m, hwaddr base)
                                            : XEN_LEND_EV_LEND_OK);
 }
 
-static void xen_lend_unlend_one(XenLend *xl, XenLendMapping *m)
+/*
+ * Take @m back from the guest; returns once the guest can no longer reach
+ * it.  Only a lent range is held by the lender: a revoked one was given
+ * back whole when it was revoked.
+ */
+static void xen_lend_unlend_slot(XenLend *xl, XenLendMapping *m)
 {
     int ret;
 
-    if (m->state == XEN_LEND_LENT || m->state == XEN_LEND_REVOKED) {
-        ret = xl->ops->unlend(xl, m->slot);
-        trace_xen_lend_unlend(xl->ops->name, m->slot, m->gpa, m->size, ret);
-        if (ret) {
-            /* The guest may still reach memory we are about to reuse. */
-            error_report("xen-lend: %s cannot unlend slot %" PRIu32 ": %s",
-                         xl->ops->name, m->slot, strerror(-ret));
-            abort();
-        }
+    ret = xl->ops->unlend(xl, m->slot);
+    trace_xen_lend_unlend(xl->ops->name, m->slot, m->gpa, m->size, ret);
+    if (ret) {
+        /* The guest may still reach memory we are about to reuse. */
+        error_report("xen-lend: %s cannot unlend slot %" PRIu32 ": %s",
+                     xl->ops->name, m->slot, strerror(-ret));
+        abort();
+    }
+}
+
+static void xen_lend_unlend_one(XenLend *xl, XenLendMapping *m)
+{
+    if (m->state == XEN_LEND_LENT) {
+        xen_lend_unlend_slot(xl, m);
         xl->stats.unlends++;
     }
     xen_lend_apply(m, XEN_LEND_EV_UNLEND);
 }
 
+static void xen_lend_revoke_one(XenLend *xl, XenLendMapping *m)
+{
+    xen_lend_unlend_slot(xl, m);
+    xen_lend_apply(m, XEN_LEND_EV_REVOKE);
+    xl->stats.revocations++;
+    trace_xen_lend_revoke(m->slot);
+}
+
 static void xen_lend_sync_traps(XenLend *xl);
+
+/* A fault that found no page: the slot's fault policy decides. */
+static MemTxResult xen_lend_no_page(XenLend *xl, XenLendMapping *m,
+                                    uint64_t offset, uint64_t *data,
+                                    bool write)
+{
+    if (xl->policy == XEN_LEND_FAULT_INJECT) {
+        qemu_log_mask(LOG_GUEST_ERROR, "xen-lend: no page for guest"
+                      " address 0x%" HWADDR_PRIx " of slot %" PRIu32
+                      ": access fails\n",
+                      m->gpa + offset - m->offset, m->slot);
+        return MEMTX_ERROR;
+    }
+    /* The zero page: reads see zeros, writes go nowhere. */
+    if (!write) {
+        *data = 0;
+    }
+    return MEMTX_OK;
+}
 
 static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
                                         uint64_t *data, unsigned size,
@@ -129,7 +166,24 @@ static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
     uint8_t *host;
     int ret;
 
-    if (m && m->state == XEN_LEND_REVOKED) {
+    if (m && m->state == XEN_LEND_LENT) {
+        /*
+         * Only a lender that revokes unseen lets a lent range reach QEMU:
+         * it took (some of) the pages back.  Lending again fills them in.
+         */
+        xl->stats.faults++;
+        trace_xen_lend_fault(m->slot, m->gpa + offset - m->offset, write);
+        ret = xen_lend_call(xl, m);
+        trace_xen_lend_relend(m->slot, ret);
+        if (ret == 0) {
+            xl->stats.relends++;
+        } else {
+            /* Give it all back, then fail as a revoked range would. */
+            xen_lend_revoke_one(xl, m);
+            xen_lend_apply(m, XEN_LEND_EV_RELEND_FAIL);
+            return xen_lend_no_page(xl, m, offset, data, write);
+        }
+    } else if (m && m->state == XEN_LEND_REVOKED) {
         xl->stats.faults++;
         trace_xen_lend_fault(m->slot, m->gpa + offset - m->offset, write);
         ret = xen_lend_call(xl, m);
@@ -141,18 +195,7 @@ static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
             xen_lend_sync_traps(xl);
         } else {
             xen_lend_apply(m, XEN_LEND_EV_RELEND_FAIL);
-            if (xl->policy == XEN_LEND_FAULT_INJECT) {
-                qemu_log_mask(LOG_GUEST_ERROR, "xen-lend: no page for guest"
-                              " address 0x%" HWADDR_PRIx " of slot %" PRIu32
-                              ": access fails\n",
-                              m->gpa + offset - m->offset, m->slot);
-                return MEMTX_ERROR;
-            }
-            /* The zero page: reads see zeros, writes go nowhere. */
-            if (!write) {
-                *data = 0;
-            }
-            return MEMTX_OK;
+            return xen_lend_no_page(xl, m, offset, data, write);
         }
     } else if (m) {
         xl->stats.trap_accesses++;
@@ -230,9 +273,10 @@ static void xen_lend_trap_del(XenLend *xl, XenLendMapping *m)
 
 /*
  * Cover exactly the mapped ranges that the guest cannot reach directly.
- * Without lending one trap covers the whole window for good: changing the
- * memory map at every map and unmap costs time, and under TCG an access
- * in flight during the change can reach the wrong region.
+ * Without lending, or with a lender that revokes unseen, one trap covers
+ * the whole window for good: changing the memory map at every map and
+ * unmap costs time, and under TCG an access in flight during the change
+ * can reach the wrong region.
  */
 static void xen_lend_sync_traps(XenLend *xl)
 {
@@ -240,7 +284,7 @@ static void xen_lend_sync_traps(XenLend *xl)
     bool trapped;
     guint i;
 
-    if (!xl->ops->lend) {
+    if (xl->window_trap) {
         return;
     }
 
@@ -409,7 +453,7 @@ XenLend *xen_lend_new(const char *mode, XenLendFaultPolicy policy,
         .region_del = xen_lend_region_del,
         .commit = xen_lend_commit,
     };
-    if (!xl->ops->lend) {
+    if (!xl->ops->lend || xl->ops->revokes_unseen) {
         xl->window_trap = xen_lend_trap_new(xl, 0, size);
     }
     memory_listener_register(&xl->listener, &address_space_memory);
@@ -488,16 +532,19 @@ void xen_lend_unmap(XenLend *xl, uint32_t resource_id)
     xen_lend_table_remove(&xl->table, m);
 }
 
-/* What a host MMU notifier does: take slot @slot (or all, if -1) back. */
+/*
+ * Take slot @slot (or all, if -1) back from the guest, as a host MMU
+ * notifier would: the lender unlends it, and the guest's next access
+ * faults and lends it again.
+ */
 bool xen_lend_revoke(XenLend *xl, int64_t slot, Error **errp)
 {
     XenLendMapping *m;
     bool found = false;
     guint i;
 
-    if (!xl->ops->can_revoke) {
-        error_setg(errp, "lend=%s cannot revoke on request; use"
-                   " lend=emulated", xl->ops->name);
+    if (!xl->ops->lend) {
+        error_setg(errp, "lend=%s lends nothing to revoke", xl->ops->name);
         return false;
     }
     XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
@@ -506,9 +553,7 @@ bool xen_lend_revoke(XenLend *xl, int64_t slot, Error **errp)
         }
         found = true;
         if (m->state == XEN_LEND_LENT) {
-            xen_lend_apply(m, XEN_LEND_EV_REVOKE);
-            xl->stats.revocations++;
-            trace_xen_lend_revoke(m->slot);
+            xen_lend_revoke_one(xl, m);
         }
     }
     if (slot >= 0 && !found) {
@@ -516,6 +561,42 @@ bool xen_lend_revoke(XenLend *xl, int64_t slot, Error **errp)
         return false;
     }
     xen_lend_sync_traps(xl);
+    return true;
+}
+
+/*
+ * Drop QEMU's page table entries for slot @slot (or all, if -1), as page
+ * reclaim or a buffer move does: a lender that follows QEMU's mappings
+ * must revoke them on its own, and the guest's next access faults.  The
+ * memory is shared, so its contents stay.
+ */
+bool xen_lend_zap(XenLend *xl, int64_t slot, Error **errp)
+{
+    XenLendMapping *m;
+    bool found = false;
+    guint i;
+
+    if (!xl->ops->revokes_unseen) {
+        error_setg(errp, "lend=%s does not follow QEMU's mappings; only"
+                   " lend=privcmd does", xl->ops->name);
+        return false;
+    }
+    XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
+        if (m->state != XEN_LEND_LENT || (slot >= 0 && m->slot != slot)) {
+            continue;
+        }
+        found = true;
+        trace_xen_lend_zap(m->slot);
+        if (qemu_madvise(m->host, m->size, QEMU_MADV_DONTNEED)) {
+            error_setg_errno(errp, errno, "cannot drop the mapping of slot"
+                             " %" PRIu32, m->slot);
+            return false;
+        }
+    }
+    if (slot >= 0 && !found) {
+        error_setg(errp, "no lent slot %" PRId64, slot);
+        return false;
+    }
     return true;
 }
 

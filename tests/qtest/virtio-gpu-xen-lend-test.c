@@ -939,15 +939,25 @@ static void test_privcmd(void)
                     BLOB, "lent");
     g_assert_cmpuint(lend_stat(&t, "lends"), ==, 3);
     g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 2);
-    /* Revocation is the kernel's business under privcmd. */
-    {
-        QDict *resp = qtest_qmp(t.qts, "{'execute': 'qom-set', 'arguments':"
-                                " {'path': %s, 'property': 'x-lend-revoke',"
-                                " 'value': -1}}", GPU_PATH);
 
-        g_assert_true(qdict_haskey(resp, "error"));
-        qobject_unref(resp);
-    }
+    /* x-lend-revoke takes the slot back from the kernel for real ... */
+    lend_set(&t, "x-lend-revoke", "-1");
+    assert_one_slot(&t, window.addr + WINDOW_SIZE, window.addr + WINDOW_SIZE,
+                    BLOB, "revoked");
+    /* ... and the guest's next access faults and lends it again. */
+    qtest_readb(t.qts, window.addr + WINDOW_SIZE);
+    assert_one_slot(&t, window.addr + WINDOW_SIZE, window.addr + WINDOW_SIZE,
+                    BLOB, "lent");
+    /*
+     * The kernel revokes unseen, so an access that reaches QEMU in a lent
+     * range is a fault too: here, without Xen, every access is one.
+     */
+    lend_set(&t, "x-lend-zap", "-1");
+    qtest_readb(t.qts, window.addr + WINDOW_SIZE + BLOB - 1);
+    g_assert_cmpuint(lend_stat(&t, "revocations"), ==, 1);
+    g_assert_cmpuint(lend_stat(&t, "faults"), ==, 2);
+    g_assert_cmpuint(lend_stat(&t, "relends"), ==, 2);
+    g_assert_cmpuint(lend_stat(&t, "trap-accesses"), ==, 0);
     qobject_unref(t.lend_base);
     qtest_quit(t.qts);
 
@@ -964,9 +974,17 @@ static void test_privcmd(void)
         " 2m-congruent=1\n"
         "unlend slot=1\n"
         "lend slot=2 gpa=0x%" PRIx64 " size=0x%x flags=0x%x"
-        " 2m-congruent=1\n",
+        " 2m-congruent=1\n"
+        "unlend slot=2\n"
+        "lend slot=2 gpa=0x%" PRIx64 " size=0x%x flags=0x%x"
+        " 2m-congruent=1\n"
+        "lend slot=2 gpa=0x%" PRIx64 " size=0x%x flags=0x%x"
+        " 2m-congruent=1\n"
+        "close slots=1\n",
         window.addr + AT, BLOB, PRIVCMD_LEND_FAULT_INJECT,
         window.addr, BLOB, PRIVCMD_LEND_FAULT_INJECT,
+        window.addr + WINDOW_SIZE, BLOB, PRIVCMD_LEND_FAULT_INJECT,
+        window.addr + WINDOW_SIZE, BLOB, PRIVCMD_LEND_FAULT_INJECT,
         window.addr + WINDOW_SIZE, BLOB, PRIVCMD_LEND_FAULT_INJECT);
     g_assert_cmpstr(calls, ==, expect);
     unlink(log);
@@ -1015,7 +1033,8 @@ static void test_bad_properties(void)
     assert_realize_fails("", "x-map=sometimes", "'x-map'");
     /* No Xen here: privcmd has nothing to open. */
     assert_realize_fails("", "lend=privcmd",
-                         "lend=privcmd: cannot open /dev/xen/privcmd");
+                         "lend=privcmd: dom0's kernel has no memory lending:"
+                         " cannot open /dev/xen/privcmd-lend");
 }
 
 /* A privcmd from before lending: realize fails and says what is missing. */
@@ -1030,7 +1049,7 @@ static void test_privcmd_unsupported(void)
     env = g_strdup_printf("LD_PRELOAD=%s FAKE_PRIVCMD_NO_LEND=1",
                           getenv("XEN_LEND_FAKE_PRIVCMD"));
     assert_realize_fails(env, "lend=privcmd",
-                         "this kernel's privcmd has no memory lending"
+                         "dom0's kernel has no memory lending"
                          " (IOCTL_PRIVCMD_LEND_QUERY");
 }
 

@@ -1,5 +1,5 @@
 /*
- * A fake /dev/xen/privcmd with the memory lending ABI, preloaded into
+ * A fake /dev/xen/privcmd-lend with the memory lending ABI, preloaded into
  * QEMU by the privcmd qtest.  It implements the ABI of
  * docs/interop/xen-memory-lending.rst as a kernel would check it, and
  * logs every call to $FAKE_PRIVCMD_LOG so the test can compare the calls
@@ -27,7 +27,6 @@
 
 #include "hw/xen/privcmd-lend.h"
 
-#define PRIVCMD_RESTRICT _IOC(_IOC_NONE, 'P', 6, sizeof(uint16_t))
 #define MAX_SLOTS 64
 #define PAGE 4096
 
@@ -59,7 +58,7 @@ fake_log(const char *fmt, ...)
 
 static bool is_privcmd(const char *path)
 {
-    return !strcmp(path, "/dev/xen/privcmd");
+    return !strcmp(path, PRIVCMD_LEND_PATH);
 }
 
 static int fake_open(void)
@@ -159,7 +158,7 @@ int ioctl(int fd, unsigned long req, ...)
         return real_ioctl(fd, req, arg);
     }
 
-    if (req == PRIVCMD_RESTRICT) {
+    if (req == IOCTL_PRIVCMD_LEND_RESTRICT) {
         restricted = true;
         fake_log("restrict domid=%u", *(uint16_t *)arg);
     } else if (getenv("FAKE_PRIVCMD_NO_LEND")) {

@@ -1,9 +1,12 @@
 /*
- * Xen memory lending: the privcmd userspace ABI that QEMU consumes.
+ * Xen memory lending: the userspace ABI that QEMU consumes.
  *
- * Provisional: no kernel implements it yet, and the ioctl numbers are
- * only claimed until one does.  docs/interop/xen-memory-lending.rst is
- * the specification; this header must match it.
+ * The reference implementation is the xen_lend module of
+ * contrib/xen-lend/linux (device /dev/xen/privcmd-lend) on a Xen with
+ * XENMEM_lend (contrib/xen-lend/xen).  The ioctl numbers sit in privcmd's
+ * own space so that privcmd can take the ABI in unchanged; they are only
+ * claimed until a kernel does.  docs/interop/xen-memory-lending.rst is the
+ * specification; this header must match it.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -13,6 +16,7 @@
 
 #include <sys/ioctl.h>
 
+#define PRIVCMD_LEND_PATH "/dev/xen/privcmd-lend"
 #define PRIVCMD_LEND_ABI_VERSION 1
 
 /* privcmd_lend_region.flags */
@@ -35,9 +39,25 @@ struct privcmd_lend_region {
     uint64_t userspace_addr;    /* page aligned; backs the slot */
 };
 
+/* What the kernel and Xen hold of one slot, for tests. */
+struct privcmd_lend_slot_info {
+    uint32_t slot;          /* in */
+    uint32_t pad;           /* in: 0 */
+    uint64_t nr_pages;      /* out: pages in the slot */
+    uint64_t nr_lent;       /* out: pages the kernel has lent now */
+    uint64_t xen_nr_lent;   /* out: pages Xen maps for the guest now */
+    uint64_t revocations;   /* out: pages its MMU notifier took back */
+    uint64_t lends;         /* out: pages lent, first time and again */
+};
+
+/* Binds the fd to one guest, as privcmd's own IOCTL_PRIVCMD_RESTRICT. */
+#define IOCTL_PRIVCMD_LEND_RESTRICT \
+    _IOC(_IOC_NONE, 'P', 6, sizeof(uint16_t))
 #define IOCTL_PRIVCMD_LEND_QUERY \
     _IOC(_IOC_NONE, 'P', 11, sizeof(struct privcmd_lend_query))
 #define IOCTL_PRIVCMD_LEND_REGION \
     _IOC(_IOC_NONE, 'P', 12, sizeof(struct privcmd_lend_region))
+#define IOCTL_PRIVCMD_LEND_SLOT_INFO \
+    _IOC(_IOC_NONE, 'P', 14, sizeof(struct privcmd_lend_slot_info))
 
 #endif /* HW_XEN_PRIVCMD_LEND_H */

@@ -38,9 +38,11 @@ typedef struct XenLendStats {
 
 /*
  * One hypervisor's way to lend.  @lend makes [gpa, gpa + size) of the
- * guest reach @host directly under id @slot; @unlend undoes it and
- * returns only once the guest can no longer reach the memory.  A NULL
- * @lend means lending is unavailable: every range is trapped.
+ * guest reach @host directly under id @slot, and called again with the
+ * same arguments lends whatever the lender took back since; @unlend
+ * undoes it and returns only once the guest can no longer reach the
+ * memory.  A NULL @lend means lending is unavailable: every range is
+ * trapped.
  */
 typedef struct XenLendOps {
     const char *name;
@@ -49,8 +51,12 @@ typedef struct XenLendOps {
     int (*lend)(XenLend *xl, uint32_t slot, hwaddr gpa, uint64_t size,
                 void *host);
     int (*unlend)(XenLend *xl, uint32_t slot);
-    /* The lender takes pages back on its own, as an MMU notifier would. */
-    bool can_revoke;
+    /*
+     * The lender takes pages back without telling QEMU (a kernel MMU
+     * notifier), so a guest access that reaches QEMU inside a lent range
+     * is a fault: the whole window stays covered by the trap.
+     */
+    bool revokes_unseen;
 } XenLendOps;
 
 extern const XenLendOps xen_lend_privcmd_ops;
@@ -90,6 +96,7 @@ int xen_lend_map(XenLend *xl, uint32_t resource_id, uint64_t offset,
                  uint64_t size, void *host);
 void xen_lend_unmap(XenLend *xl, uint32_t resource_id);
 bool xen_lend_revoke(XenLend *xl, int64_t slot, Error **errp);
+bool xen_lend_zap(XenLend *xl, int64_t slot, Error **errp);
 
 void xen_lend_visit_stats(XenLend *xl, Visitor *v, const char *name,
                           Error **errp);

@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build the dom0 half of Xen memory lending, the xen_lend module of
+# contrib/xen-lend/linux, and its test tool, inside the Debian 13 dom0 root
+# of xen-dom0.sh: against the linux-headers package of the very kernel that
+# dom0 boots (MODVERSIONS is on), with that root's gcc-14.  Cached by the
+# hash of the sources, the kernel and its headers' exact version.
+# usage: xen-lend-module.sh ROOT; prints the directory that holds
+# xen_lend.ko and xen-lend-test.
+
+. "$(dirname "$0")/common.sh"
+
+root=${1:?usage: $0 ROOT}
+src=$TOP/contrib/xen-lend/linux
+kver=$(ls "$root/usr/lib/modules" | sort -V | tail -n1)
+[ -n "$kver" ] || die "no kernel in $root/usr/lib/modules"
+headers=$(in_root "$root" dpkg-query -W -f '${Version}' \
+              "linux-headers-$kver" 2>/dev/null) ||
+    die "no linux-headers-$kver in $root: add linux-headers-amd64 to its packages"
+image=$(in_root "$root" dpkg-query -W -f '${Version}' "linux-image-$kver")
+[ "$headers" = "$image" ] ||
+    die "linux-headers-$kver is $headers but the kernel is $image"
+
+hash=$( { echo "$kver $headers"; cat "$src"/* "$0" \
+          "$TOP/include/hw/xen/privcmd-lend.h"; } | md5sum | cut -d' ' -f1)
+out=$CACHE/xen-lend-module/$hash
+if [ ! -f "$out/.done" ]; then
+    log "building the xen_lend module for $kver ($headers)"
+    work=$root/var/tmp/xen-lend-build
+    rm -rf "$work"
+    mkdir -p "$work/include/hw/xen"
+    cp "$src"/* "$work/"
+    cp "$TOP/include/hw/xen/privcmd-lend.h" "$work/include/hw/xen/"
+    in_root "$root" sh -ec "
+        cd /var/tmp/xen-lend-build
+        make -C /usr/src/linux-headers-$kver M=\$PWD modules
+        gcc -O2 -Wall -Wextra -Werror -Iinclude -o xen-lend-test \
+            xen-lend-test.c
+    " >&2 || die "building the xen_lend module failed"
+    rm -rf "$out"
+    mkdir -p "$out"
+    cp "$work/xen_lend.ko" "$work/xen-lend-test" "$out/"
+    rm -rf "$work"
+    find "$CACHE/xen-lend-module" -mindepth 1 -maxdepth 1 \
+        ! -name "$hash" -exec rm -rf {} +
+    touch "$out/.done"
+fi
+echo "$out"
