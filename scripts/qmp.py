@@ -7,7 +7,8 @@ usage: qmp.py SOCKET revoke-loop [SECONDS [PROPERTY...]]
                                              0.1 s while QEMU runs, setting
                                              the PROPERTYs in turn (default
                                              x-lend-revoke); print the last
-                                             lend-stats seen
+                                             lend-stats seen, also when
+                                             interrupted (SIGINT)
        qmp.py SOCKET screendump FILE         take a screendump
        qmp.py SOCKET stats                   print lend-stats
 """
@@ -65,7 +66,7 @@ def revoke_loop(qmp, seconds, props):
             n += 1
             stats = qmp.cmd('qom-get', path=GPU, property='lend-stats')
             time.sleep(0.1)
-    except (EOFError, OSError):
+    except (EOFError, OSError, KeyboardInterrupt):
         pass                                # the guest powered off
     print(json.dumps(stats))
 

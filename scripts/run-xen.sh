@@ -8,7 +8,9 @@
 # results directory shared over 9p.  Exits 0 only when dom0 finished and
 # every step passed (dom0 retries a failed step once).
 #
-# usage: run-xen.sh [--results DIR] STEP...
+# usage: run-xen.sh [--results DIR] [--lend] STEP...
+#   --lend                   boot the hypervisor with XENMEM_lend
+#                            (xen-lend-hypervisor.sh), not Debian's
 #   guest:JOB[:LEND[:SECS[:KARG...]]]  the guest runs job JOB (guest-image.sh)
 #                            with lend=LEND (auto) and KARGs added to its
 #                            kernel command line; its verdict is due in
@@ -27,15 +29,20 @@
 XEN=$CACHE/xen
 GUEST=$CACHE/guest
 results=
-if [ "${1:-}" = --results ]; then
-    results=${2:?--results needs a directory}
-    shift 2
-fi
+hypervisor=xen
+while [ $# -gt 0 ]; do
+    case $1 in
+    --results) results=${2:?--results needs a directory}; shift 2 ;;
+    --lend) hypervisor=xen-lend; shift ;;
+    *) break ;;
+    esac
+done
 [ $# -ge 1 ] || die "usage: $0 [--results DIR] STEP..."
 results=${results:-$XEN/runs/$(date +%Y%m%d-%H%M%S)}
 boot_timeout=${VGXL_XEN_BOOT_TIMEOUT:-300}
 
-[ -r "$XEN/boot/initrd.img" ] || die "no dom0: run scripts/xen-dom0.sh"
+[ -r "$XEN/boot/initrd.img" ] && [ -r "$XEN/boot/$hypervisor" ] ||
+    die "no dom0 or no $hypervisor: run scripts/xen-dom0.sh"
 [ -r "$GUEST/initrd-self.img" ] ||
     die "no guest image: run scripts/guest-image.sh"
 
@@ -55,10 +62,16 @@ for s in "$@"; do
         t=${c:-600} ;;
     refuse) s=refuse:${a:?$s: no lend mode}; t=0 ;;
     destroy) s=destroy:${a:?$s: no job}:${b:-600}; t=$((${b:-600} + 120)) ;;
+    revoke)
+        s=revoke:${a:?$s: no job}:${b:-auto}:${c:-600}${d:+:$d}
+        t=$((2 * ${c:-600})) ;;
+    lendtool) t=0 ;;
+    lifetime) s=lifetime:${a:?$s: destroy or kill}; t=300 ;;
     *) die "unknown step '$s'" ;;
     esac
-    if [ "$kind" != refuse ] && [ ! -x "$GUEST/root/usr/local/bin/vgxl-$a" ]
-    then
+    if [ "$kind" != refuse ] && [ "$kind" != lendtool ] &&
+       [ "$kind" != lifetime ] &&
+       [ ! -x "$GUEST/root/usr/local/bin/vgxl-$a" ]; then
         die "no job vgxl-$a in $GUEST/root/usr/local/bin"
     fi
     steps=${steps:+$steps+}$s
@@ -87,7 +100,7 @@ args=(-accel "tcg,thread=${VGXL_XEN_TCG_THREAD:-multi}" -cpu "$cpu"
       -m 3G -smp "${VGXL_XEN_SMP:-2}" -nodefaults -display none -no-reboot
       -serial file:/results/xen-serial.log
       -qmp unix:/results/qmp.sock,server=on,wait=off
-      -kernel /xen/boot/xen -append "$(echo $xen_args)"
+      -kernel "/xen/boot/$hypervisor" -append "$(echo $xen_args)"
       -initrd "/xen/boot/vmlinuz $dom0_args,/xen/boot/initrd.img")
 # dom0's file systems, each a 9p share.  vectors=0: INTx, not MSI-X.
 for share in root:/xen/root guest:/guest results:/results; do

@@ -7,16 +7,25 @@
 # when its package list changes, the init scripts and the initramfs when
 # they change; the QEMU binary is copied in again whenever it was rebuilt.
 #
-# Results in $CACHE/xen: root/ (dom0's root), boot/{xen,vmlinuz,initrd.img}.
+# Also the two halves of memory lending: the hypervisor patched with
+# XENMEM_lend (xen-lend-hypervisor.sh), booted as boot/xen-lend, and the
+# xen_lend module with its test tool (xen-lend-module.sh), which dom0
+# loads at boot wherever it runs.
+#
+# Results in $CACHE/xen: root/ (dom0's root),
+# boot/{xen,xen-lend,vmlinuz,initrd.img}.
 
 . "$(dirname "$0")/common.sh"
 
 XEN=$CACHE/xen
 ROOT=$XEN/root
 XEN_VERSION=4.20
+# linux-headers-amd64 and make build the xen_lend module against the
+# very kernel dom0 boots; python3 runs the harness's QMP client.
 PACKAGES="xen-hypervisor-$XEN_VERSION-amd64 xen-utils-$XEN_VERSION
-          xen-utils-common linux-image-amd64 busybox-static kmod iproute2
-          procps qemu-system-data seabios virgl-server mesa-vulkan-drivers"
+          xen-utils-common linux-image-amd64 linux-headers-amd64 make
+          busybox-static kmod iproute2 procps python3 qemu-system-data
+          seabios virgl-server mesa-vulkan-drivers"
 # virtio_pci may be built in; modprobe then reports it and it is skipped.
 INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
 # Where the device model lives in dom0, and the guest's xl.cfg.
@@ -79,7 +88,7 @@ dom0_init() {
 #!/bin/bash
 set -u
 XB=$(ls -d /usr/lib/xen-[0-9]*/bin | tail -n1)
-export PATH=/usr/local/sbin:$XB:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=/usr/local/sbin:/opt/vgxl/bin:$XB:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
 # libxl waits 60 s for the device model by default: too short here.
 export LIBXL_DEVICE_MODEL_START_TIMEOUT=600
@@ -142,6 +151,14 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest ||
 xl info >$R/xl-info.txt 2>&1
 grep -q '^virt_caps.*hvm' $R/xl-info.txt ||
     halt "failed: Xen cannot run HVM guests (no SVM or NPT?)"
+# The dom0 half of memory lending: it loads only on a Xen with
+# XENMEM_lend, and elsewhere refuses in one line.
+if insmod /opt/vgxl/lib/xen_lend.ko >$R/xen-lend-insmod.txt 2>&1; then
+    echo loaded >$R/xen-lend-module.txt
+else
+    echo refused >$R/xen-lend-module.txt
+fi
+dmesg | grep xen_lend >$R/xen-lend-dmesg.txt
 note toolstack
 
 # Seconds a try of a step may take: its guest's own deadline, xl create
@@ -151,7 +168,9 @@ step_limit() {
     IFS=: read -r kind a b c rest <<<"$1"
     case $kind in
     guest) echo $((c + 360)) ;;
+    revoke) echo $((2 * c + 360)) ;;
     destroy) echo $((b + 420)) ;;
+    lifetime) echo 600 ;;
     *) echo 360 ;;
     esac
 }
@@ -193,6 +212,15 @@ EOF
 #   refuse LEND          xl create must fail: the device refuses LEND
 #   destroy JOB SECS     xl destroy the guest while JOB runs; no device
 #                        model or render server may survive it
+#   revoke JOB LEND SECS [KARG...]  a guest step while the host revokes
+#                        every lent slot, by unlending it and by dropping
+#                        QEMU's mapping of it, again and again
+#   lendtool             xen-lend-test's refusals and revocations against
+#                        a paused guest
+#   lifetime destroy|kill  pages lent, then xl destroy of the guest or
+#                        kill -9 of its device model: Xen's count of lent
+#                        pages returns to 0, xl dmesg stays quiet
+# After each step Xen's count of lent pages is a fact (xen_lent_after).
 dom0_step() {
     cat <<'EOF'
 #!/bin/bash
@@ -247,13 +275,24 @@ save_logs() {
     cp "/var/log/xen/xl-$name.log" "$dir/" 2>/dev/null
 }
 
-# create JOB LEND [KARGS]: xl create of the guest of $CFG; the kernel's
-# last vgxl.run= wins, so appending one picks the job.
+# The device model's QMP socket, for lend-stats and revocations.
+qmp=/run/vgxl-qmp-$name
+# Where a paused guest has a hole: above its RAM, before any BAR exists.
+HOLE=0x100000000
+
+# create [-p] JOB LEND [KARGS]: xl create of the guest of $CFG, paused
+# with -p; the kernel's last vgxl.run= wins, so appending one picks the
+# job.  vgxl.hold keeps a finished guest up for save_stats.
 create() {
-    local t0 rc args=() g
+    local t0 rc args=() g paused=
+    if [ "$1" = -p ]; then
+        paused=-p
+        shift
+    fi
     args=("name=\"$name\"" "serial=\"file:$serial\""
-          "cmdline+=\" vgxl.run=$1 ${3:-}\""
-          "device_model_args+=[\"-d\",\"guest_errors\"]")
+          "cmdline+=\" vgxl.run=$1 vgxl.hold=120 ${3:-}\""
+          "device_model_args+=[\"-d\",\"guest_errors\"]"
+          "device_model_args+=[\"-qmp\",\"unix:$qmp,server=on,wait=off\"]")
     # lend=auto is the device's default and the xl.cfg's.
     if [ "$2" != auto ]; then
         g=virtio-gpu-xen-lend-device.lend=$2
@@ -261,7 +300,7 @@ create() {
     fi
     echo "xl create $CFG ${args[*]}"
     t0=$(up)
-    timeout -k 10 300 xl -v create "$CFG" "${args[@]}" \
+    timeout -k 10 300 xl -v create $paused "$CFG" "${args[@]}" \
         >"$dir/xl-create.log" 2>&1
     rc=$?
     fact create_s "$(since "$t0")"
@@ -315,23 +354,123 @@ gone() {
     return 1
 }
 
-step_guest() {
-    local job=$1 lend=$2 secs=$3 t0 result
-    shift 3
-    create "$job" "$lend" "$*" || return 1
+# Xen's count of lent pages, all domains; empty without the module.
+lent_count() {
+    [ -e /dev/xen/privcmd-lend ] || return 0
+    xen-lend-test count | sed -n 's/^xen-lent-count //p'
+}
+
+# The device model's lend-stats as facts lend_NAME=VALUE.
+save_stats() {
+    timeout 60 python3 /opt/vgxl/bin/qmp.py "$qmp" stats \
+        >"$dir/lend-stats.json" 2>&1 || return 0
+    python3 -c 'import json, sys
+for k, v in json.load(open(sys.argv[1])).items():
+    print("lend_%s=%s" % (k.replace("-", "_"), v))' "$dir/lend-stats.json" \
+        >>"$dir/facts"
+}
+
+# result SECS: wait for the guest's verdict; its lend-stats while it
+# holds, then xl destroy.
+result() {
+    local t0 result
     t0=$(up)
-    wait_serial 'VGXL-RESULT:' "$secs"
+    wait_serial 'VGXL-RESULT:' "$1"
     fact result_s "$(since "$t0")"
     result=$(grep -a -o 'VGXL-RESULT: [A-Z]*' "$serial" | tail -n1)
     fact result "${result#VGXL-RESULT: }"
-    # The guest powers off after its verdict (on_poweroff=destroy).
-    gone 60 || xl destroy "$name"
+    save_stats
+    xl destroy "$name" 2>/dev/null
+    gone 60
     save_logs
     [ "$result" = "VGXL-RESULT: PASS" ]
 }
 
+step_guest() {
+    local job=$1 lend=$2 secs=$3
+    shift 3
+    create "$job" "$lend" "$*" || return 1
+    result "$secs"
+}
+
+step_revoke() {
+    local job=$1 lend=$2 secs=$3 loop rc
+    shift 3
+    create "$job" "$lend" "$*" || return 1
+    wait_serial "vgxl: running vgxl-$job" "$secs" || return 1
+    python3 /opt/vgxl/bin/qmp.py "$qmp" revoke-loop "$secs" \
+        x-lend-revoke x-lend-zap >"$dir/revoke-loop.json" 2>&1 &
+    loop=$!
+    wait_serial 'VGXL-RESULT:' "$secs"
+    kill -INT $loop
+    wait $loop
+    python3 -c 'import json, sys
+for k, v in json.loads(open(sys.argv[1]).readlines()[-1]).items():
+    print("revoked_%s=%s" % (k.replace("-", "_"), v))' \
+        "$dir/revoke-loop.json" >>"$dir/facts"
+    result 10
+}
+
+step_lendtool() {
+    local rc=0
+    create -p uname auto || return 1
+    xen-lend-test refuse "$domid" --hole $HOLE || rc=1
+    xen-lend-test lend "$domid" $HOLE 16 || rc=1
+    xl destroy "$name"
+    gone 30 || rc=1
+    return $rc
+}
+
+# wait_count TEST SECS: until Xen's lent count passes the test (-gt 0...).
+wait_count() {
+    local i=0 n
+    while [ $i -lt "$3" ]; do
+        n=$(lent_count)
+        [ "${n:-x}" "$1" "$2" ] 2>/dev/null && return 0
+        sleep 1
+        i=$((i + 1))
+    done
+    echo "Xen's lent count is ${n:-unknown}, not $1 $2 after $3 s"
+    return 1
+}
+
+step_lifetime() {
+    local rc=0 holder lines pid
+    lines=$(xl dmesg | wc -l)
+    case $1 in
+    destroy)
+        create -p uname auto || return 1
+        xen-lend-test hold "$domid" $HOLE 64 >"$dir/hold.log" 2>&1 &
+        holder=$!
+        wait_count -ge 64 60 || rc=1
+        fact lent_before "$(lent_count)"
+        xl destroy "$name"
+        gone 30 || rc=1
+        wait_count -eq 0 30 || rc=1
+        kill -9 $holder
+        wait $holder ;;
+    kill)
+        create stress privcmd vgxl.iters=1000000 || return 1
+        wait_serial "vgxl: running vgxl-stress" 300 || rc=1
+        wait_count -gt 0 120 || rc=1
+        fact lent_before "$(lent_count)"
+        pid=$(pgrep -f "qemu-system-x86_64 .*-xen-domid $domid ")
+        echo "kill -9 of the device model, pid $pid"
+        kill -9 $pid || rc=1
+        wait_count -eq 0 30 || rc=1
+        xl destroy "$name"
+        gone 30 || rc=1 ;;
+    esac
+    xl dmesg | tail -n +$((lines + 1)) >"$dir/xl-dmesg-new.txt"
+    if grep -i -E 'warn|assert|bug|crash|leak' "$dir/xl-dmesg-new.txt"; then
+        echo "xl dmesg has new warnings"
+        rc=1
+    fi
+    return $rc
+}
+
 step_refuse() {
-    local lend=$1 msg=IOCTL_PRIVCMD_LEND_QUERY rc=0
+    local lend=$1 msg="dom0's kernel has no memory lending" rc=0
     create uname "$lend" && rc=1
     grep -q "$msg" "$dir/xl-create.log" && fact message_in xl-create.log
     grep -q "$msg" "$dir/qemu-dm.log" 2>/dev/null &&
@@ -369,6 +508,9 @@ step_destroy() {
 
 echo "step $kind $* as domain $name at dom0 uptime $(up)"
 "step_$kind" "$@"
+rc=$?
+fact xen_lent_after "$(lent_count)"
+exit $rc
 EOF
 }
 
@@ -443,5 +585,18 @@ if ! cmp -s "$SYSROOT_QEMU" "$dm"; then
     cp "$SYSROOT_QEMU" "$dm.tmp"
     mv "$dm.tmp" "$dm"
 fi
+
+# Memory lending: the module and its test tool for dom0's kernel, the
+# harness's QMP client, and the hypervisor with XENMEM_lend.
+module=$("$TOP/scripts/xen-lend-module.sh" "$ROOT") ||
+    die "cannot build the xen_lend module"
+install -d "$ROOT$DM_DIR/lib"
+install -m 644 "$module/xen_lend.ko" "$ROOT$DM_DIR/lib/"
+install -m 755 "$module/xen-lend-test" "$TOP/scripts/qmp.py" \
+    "$ROOT$DM_DIR/bin/"
+xen_lend=$("$TOP/scripts/xen-lend-hypervisor.sh") ||
+    die "cannot build the hypervisor with XENMEM_lend"
+cmp -s "$xen_lend" "$XEN/boot/xen-lend" ||
+    install -m 644 "$xen_lend" "$XEN/boot/xen-lend"
 
 log "dom0 ready in $((SECONDS - start)) s: $XEN/{root,boot}"
