@@ -38,7 +38,7 @@ static int xen_extraversion(int privcmd, void *buf)
 int main(void)
 {
     char ram[EXTRAVERSION_LEN] = { 0 };
-    volatile uint8_t *bytes;
+    volatile uint8_t *bytes;    /* volatile: each byte must reach the blob */
     const char *what = "";
     int fd, privcmd, ret, i;
     VgxlBlob blob;

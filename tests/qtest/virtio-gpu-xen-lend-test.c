@@ -979,8 +979,7 @@ static void test_privcmd(void)
         "lend slot=2 gpa=0x%" PRIx64 " size=0x%x flags=0x%x"
         " 2m-congruent=1\n"
         "lend slot=2 gpa=0x%" PRIx64 " size=0x%x flags=0x%x"
-        " 2m-congruent=1\n"
-        "close slots=1\n",
+        " 2m-congruent=1\n",
         window.addr + AT, BLOB, PRIVCMD_LEND_FAULT_INJECT,
         window.addr, BLOB, PRIVCMD_LEND_FAULT_INJECT,
         window.addr + WINDOW_SIZE, BLOB, PRIVCMD_LEND_FAULT_INJECT,
