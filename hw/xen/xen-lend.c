@@ -19,6 +19,7 @@
 #include "qemu/error-report.h"
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
+#include "qemu/madvise.h"
 #include "qapi/error.h"
 #include "qom/object.h"
 #include "exec/address-spaces.h"
@@ -166,10 +167,11 @@ static MemTxResult xen_lend_trap_access(XenLendTrap *t, hwaddr addr,
     uint8_t *host;
     int ret;
 
-    if (m && m->state == XEN_LEND_LENT) {
+    if (m && m->state == XEN_LEND_LENT && xl->ops->revokes_unseen) {
         /*
-         * Only a lender that revokes unseen lets a lent range reach QEMU:
-         * it took (some of) the pages back.  Lending again fills them in.
+         * The lender took (some of) the pages back without telling QEMU:
+         * lending again fills them in.  (Other lenders reach here only
+         * through a memory map that an access in flight still uses.)
          */
         xl->stats.faults++;
         trace_xen_lend_fault(m->slot, m->gpa + offset - m->offset, write);
