@@ -65,8 +65,8 @@ if [ ! -e "$dest/.vgxl-built" ]; then
     mkdir -p "$SCRATCH/src" "$dest.tmp"
     cp "$XEN_SRC" "$SCRATCH/xen.tar.xz"
     cp $patches "$DEB_CACHE/config" "$SCRATCH/"
-    # The tarball's own timestamps (the release's commit date) make the
-    # build date reproducible.
+    # The tarball's own timestamps (the release's commit date) and fixed
+    # names for the builder make the build reproducible.
     ROOT_BINDS="$SCRATCH:$SCRATCH_IN_ROOT" in_sysroot sh -ec "
         cd $SCRATCH_IN_ROOT/src
         tar -xJf ../xen.tar.xz --strip-components=1
@@ -76,9 +76,9 @@ if [ ! -e "$dest/.vgxl-built" ]; then
         done
         cp ../config xen/.config
         export SOURCE_DATE_EPOCH=\$(stat -c %Y xen/Makefile)
+        export XEN_WHOAMI=vgxl XEN_DOMAIN=invalid XEN_BUILD_HOST=vgxl
         make -C xen olddefconfig
-        make -C xen -j$(nproc) XEN_VENDORVERSION=$VENDORVERSION \
-            XEN_WHOAMI=vgxl XEN_DOMAIN=invalid XEN_BUILD_HOST=vgxl build
+        make -C xen -j$(nproc) XEN_VENDORVERSION=$VENDORVERSION build
     " >&2 || die "the Xen build failed; its tree is in $SCRATCH/src"
 
     built=$SCRATCH/src/xen

@@ -27,20 +27,21 @@ hash=$( { echo "$kver $headers"; cat "$src"/* "$0" \
 out=$CACHE/xen-lend-module/$hash
 if [ ! -f "$out/.done" ]; then
     log "building the xen_lend module for $kver ($headers)"
+    # A copy laid out as the repository is: the module includes the
+    # uAPI header from include/.
     work=$root/var/tmp/xen-lend-build
     rm -rf "$work"
-    mkdir -p "$work/include/hw/xen"
-    cp "$src"/* "$work/"
+    mkdir -p "$work/contrib/xen-lend/linux" "$work/include/hw/xen"
+    cp "$src"/* "$work/contrib/xen-lend/linux/"
     cp "$TOP/include/hw/xen/privcmd-lend.h" "$work/include/hw/xen/"
     in_root "$root" sh -ec "
-        cd /var/tmp/xen-lend-build
-        make -C /usr/src/linux-headers-$kver M=\$PWD modules
-        gcc -O2 -Wall -Wextra -Werror -Iinclude -o xen-lend-test \
-            xen-lend-test.c
+        cd /var/tmp/xen-lend-build/contrib/xen-lend/linux
+        make KDIR=/usr/src/linux-headers-$kver modules xen-lend-test
     " >&2 || die "building the xen_lend module failed"
     rm -rf "$out"
     mkdir -p "$out"
-    cp "$work/xen_lend.ko" "$work/xen-lend-test" "$out/"
+    cp "$work/contrib/xen-lend/linux/xen_lend.ko" \
+        "$work/contrib/xen-lend/linux/xen-lend-test" "$out/"
     rm -rf "$work"
     find "$CACHE/xen-lend-module" -mindepth 1 -maxdepth 1 \
         ! -name "$hash" -exec rm -rf {} +

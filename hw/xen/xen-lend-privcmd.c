@@ -6,6 +6,8 @@
  */
 
 #include "qemu/osdep.h"
+#include <sys/ioctl.h>
+
 #include "qapi/error.h"
 #include "hw/xen/xen.h"
 #include "hw/xen/xen-lend.h"

@@ -59,7 +59,7 @@
 #include <xen/xen.h>
 #include <asm/xen/hypercall.h>
 
-#include "uapi-privcmd-lend.h"
+#include "hw/xen/privcmd-lend.h"
 #include "xen-lend.h"
 
 #if !defined(CONFIG_X86_64) || !defined(CONFIG_MMU_NOTIFIER)
@@ -89,7 +89,7 @@ struct lend_ctx {
 	struct mutex lock;		/* serialises the fd's ioctls */
 	struct xarray slots;		/* slot id -> struct lend_slot */
 	unsigned int nr_slots;
-	bool bound;			/* IOCTL_PRIVCMD_RESTRICT done */
+	bool bound;			/* IOCTL_PRIVCMD_LEND_RESTRICT done */
 	domid_t domid;
 };
 
@@ -745,7 +745,7 @@ static long lend_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *udata = (void __user *)arg;
 
 	switch (cmd) {
-	case IOCTL_PRIVCMD_RESTRICT:
+	case IOCTL_PRIVCMD_LEND_RESTRICT:
 		return lend_ioctl_restrict(ctx, udata);
 	case IOCTL_PRIVCMD_LEND_QUERY:
 		return lend_ioctl_query(udata);
