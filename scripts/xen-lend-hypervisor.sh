@@ -53,7 +53,8 @@ if [ ! -s "$DEB_CACHE/config" ]; then
     mv "$DEB_CACHE.tmp" "$DEB_CACHE"
 fi
 
-hash=$( { md5sum <"$XEN_SRC"; cat $patches "$DEB_CACHE/config" "$0"; } |
+hash=$( { md5sum <"$XEN_SRC"
+          cat $patches "$DEB_CACHE/config" "$TOP/scripts/${0##*/}"; } |
         md5sum | cut -d' ' -f1)
 dest=$OUT/$hash
 

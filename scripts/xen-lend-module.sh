@@ -36,8 +36,13 @@ if [ ! -f "$out/.done" ]; then
     cp "$TOP/include/hw/xen/privcmd-lend.h" "$work/include/hw/xen/"
     in_root "$root" sh -ec "
         cd /var/tmp/xen-lend-build/contrib/xen-lend/linux
-        make KDIR=/usr/src/linux-headers-$kver modules xen-lend-test
+        make KDIR=/usr/src/linux-headers-$kver modules
     " >&2 || die "building the xen_lend module failed"
+    # The tool needs libc's headers: the sysroot has them, dom0 need not.
+    ROOT_BINDS="$work:/var/tmp/xen-lend-build" in_sysroot sh -ec "
+        cd /var/tmp/xen-lend-build/contrib/xen-lend/linux
+        make xen-lend-test
+    " >&2 || die "building xen-lend-test failed"
     rm -rf "$out"
     mkdir -p "$out"
     cp "$work/contrib/xen-lend/linux/xen_lend.ko" \
