@@ -4,8 +4,9 @@
 # Build the dom0 half of Xen memory lending, the xen_lend module of
 # contrib/xen-lend/linux, and its test tool, inside the Debian 13 dom0 root
 # of xen-dom0.sh: against the linux-headers package of the very kernel that
-# dom0 boots (MODVERSIONS is on), with that root's gcc-14.  Cached by the
-# hash of the sources, the kernel and its headers' exact version.
+# dom0 boots (MODVERSIONS is on), with that root's gcc-14; the test tool
+# in the sysroot, which has libc's headers.  Cached by the hash of the
+# sources, the kernel and its headers' exact version.
 # usage: xen-lend-module.sh ROOT; prints the directory that holds
 # xen_lend.ko and xen-lend-test.
 
