@@ -10,6 +10,7 @@
 #     lend=emulated against lend=trap;
 #   - lend calls and pages per map for a spread of blob sizes (from the
 #     xen_lend_lend trace of a blob stress run).
+# The figures on Xen come from scripts/benchmark-xen.sh, included.
 
 . "$(dirname "$0")/common.sh"
 
@@ -139,6 +140,9 @@ EOS
     done
     cat <<EOS
 ==========  ==========  ==============  ===================
+
+.. The figures on Xen, from scripts/benchmark-xen.sh.
+.. include:: benchmarks-xen.rst.inc
 EOS
 } | sed 's/[[:space:]]*$//' >"$OUT"
 cat "$OUT"

@@ -156,7 +156,10 @@ guest_step() {
     fi
     note="xl create $(fact "$dir" create_s) s, guest to result"
     note="$note $(fact "$dir" result_s) s"
-    case $v in *try=2*) note="$note, passed on its retry" ;; esac
+    case $v in
+    *try=2*" PASS "*) note="$note, passed on its retry" ;;
+    *try=2*) note="$note, failed twice" ;;
+    esac
     case $dir in *-retry/*) note="$note, in the retried boot" ;; esac
     case $v in
     *" PASS "*) pass "$1" "$note" ;;

@@ -20,11 +20,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <vulkan/vulkan.h>
 
 /* Generated at build time by glslangValidator from vgxl-vkcompute.comp. */
 #include "vgxl-vkcompute.spv.h"
+
+/* Seconds since boot: progress lines for runs where a step is slow. */
+static double uptime(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 #define DEFAULT_N 65536
 #define LOCAL_SIZE 64                       /* local_size_x of the shader */
@@ -320,9 +330,11 @@ static void create_pipeline(Ctx *c)
           "vkCreateShaderModule");
     cpci.stage.module = c->shader;
     cpci.layout = c->layout;
+    /* The host compiles the shader here: the slow step where it is emulated. */
     check(vkCreateComputePipelines(c->dev, VK_NULL_HANDLE, 1, &cpci, NULL,
                                    &c->pipeline),
           "vkCreateComputePipelines");
+    printf("pipeline: created at uptime %.1f s\n", uptime());
     check(vkCreateDescriptorPool(c->dev, &dpci, NULL, &c->pool),
           "vkCreateDescriptorPool");
     dsai.descriptorPool = c->pool;
@@ -393,6 +405,7 @@ static void run_shader(Ctx *c)
 
     check(vkCreateFence(c->dev, &fci, NULL, &c->fence), "vkCreateFence");
     check(vkQueueSubmit(c->queue, 1, &si, c->fence), "vkQueueSubmit");
+    printf("dispatch: submitted at uptime %.1f s\n", uptime());
     /* Bounded, so that a lost fence fails the job instead of hanging. */
     check(vkWaitForFences(c->dev, 1, &c->fence, VK_TRUE, FENCE_TIMEOUT_NS),
           "vkWaitForFences");
