@@ -35,13 +35,6 @@ cycles() {
     serial "$1" | sed -n 's/.*blob-cycles: \([0-9.]*\) per second.*/\1/p' |
         tail -n1
 }
-field() {
-    echo "$2" | sed -n "s/.*$1=\([0-9.]*\).*/\1/p"
-}
-ratio() {
-    python3 -c "import sys; print('%.${3:-2}f' % (float(sys.argv[1]) /
-                float(sys.argv[2])))" "$1" "$2"
-}
 
 lent=$(bandwidth 1)
 trapped=$(bandwidth 2)
@@ -65,20 +58,9 @@ Bandwidth through a mapped blob against guest RAM, 64-bit loads and
 stores, MB/s; the lent blob is $LENT_KIB KiB, the trapped one $TRAP_KIB KiB
 (each access traps to dom0's QEMU).
 
-================  ==========  ==========  ==========  ==========  ==========  ==========
-lend mode         blob read   blob write  RAM read    RAM write   read ratio  write ratio
-================  ==========  ==========  ==========  ==========  ==========  ==========
 EOS
-    for m in privcmd trap; do
-        if [ $m = privcmd ]; then bw=$lent; else bw=$trapped; fi
-        printf '%-16s  %-10s  %-10s  %-10s  %-10s  %-10s  %-10s\n' \
-            "\`\`$m\`\`" "$(field blob-read "$bw")" "$(field blob-write "$bw")" \
-            "$(field ram-read "$bw")" "$(field ram-write "$bw")" \
-            "$(ratio "$(field blob-read "$bw")" "$(field ram-read "$bw")" 3)" \
-            "$(ratio "$(field blob-write "$bw")" "$(field ram-write "$bw")" 3)"
-    done
+    bandwidth_table 3 privcmd "$lent" trap "$trapped"
     cat <<EOS
-================  ==========  ==========  ==========  ==========  ==========  ==========
 
 Lent against trapped: blob read $(ratio "$(field blob-read "$lent")" \
 "$(field blob-read "$trapped")" 0)x, blob write $(ratio \

@@ -36,14 +36,7 @@ bandwidth() {
         grep -a '^VGXL-BANDWIDTH ' | tail -n1
 }
 
-field() {
-    echo "$2" | sed -n "s/.*$1=\([0-9.]*\).*/\1/p"
-}
 
-ratio() {
-    python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) /
-                float(sys.argv[2])))" "$1" "$2"
-}
 
 log "cycles: x-map=window"
 win=$(cycles window)
@@ -108,20 +101,9 @@ Bandwidth through a mapped blob
 64-bit loads and stores over an 8 MiB blob and over 8 MiB of guest RAM
 (\`\`vgxl-bandwidth\`\`), MB/s.
 
-================  ==========  ==========  ==========  ==========  ==========  ==========
-lend mode         blob read   blob write  RAM read    RAM write   read ratio  write ratio
-================  ==========  ==========  ==========  ==========  ==========  ==========
 EOS
-    for m in emulated trap; do
-        if [ $m = emulated ]; then bw=$bw_emu; else bw=$bw_trap; fi
-        printf '%-16s  %-10s  %-10s  %-10s  %-10s  %-10s  %-10s\n' \
-            "\`\`$m\`\`" "$(field blob-read "$bw")" "$(field blob-write "$bw")" \
-            "$(field ram-read "$bw")" "$(field ram-write "$bw")" \
-            "$(ratio "$(field blob-read "$bw")" "$(field ram-read "$bw")")" \
-            "$(ratio "$(field blob-write "$bw")" "$(field ram-write "$bw")")"
-    done
+    bandwidth_table 2 emulated "$bw_emu" trap "$bw_trap"
     cat <<EOS
-================  ==========  ==========  ==========  ==========  ==========  ==========
 
 Lend calls per map
 ------------------

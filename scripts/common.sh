@@ -131,3 +131,35 @@ find . | busybox cpio -o -H newc 2>/dev/null | busybox gzip -9 \
     >/var/tmp/vgxl-initrd.img
 EOF
 }
+
+# Benchmark tables (benchmark.sh, benchmark-xen.sh).
+# field NAME LINE: the number after NAME= in a VGXL-BANDWIDTH line.
+field() {
+    echo "$2" | sed -n "s/.*$1=\([0-9.]*\).*/\1/p"
+}
+
+# ratio A B [DIGITS]: A / B with DIGITS decimals (2).
+ratio() {
+    python3 -c "import sys; print('%.${3:-2}f' % (float(sys.argv[1]) /
+                float(sys.argv[2])))" "$1" "$2"
+}
+
+# bandwidth_table DIGITS MODE LINE [MODE LINE...]: an rST table of
+# VGXL-BANDWIDTH lines, one row per lend mode, ratios with DIGITS.
+bandwidth_table() {
+    local digits=$1 rule
+    shift
+    rule="================  ==========  ==========  ==========  ==========  ==========  =========="
+    echo "$rule"
+    echo "lend mode         blob read   blob write  RAM read    RAM write   read ratio  write ratio"
+    echo "$rule"
+    while [ $# -ge 2 ]; do
+        printf '%-16s  %-10s  %-10s  %-10s  %-10s  %-10s  %-10s\n' \
+            "\`\`$1\`\`" "$(field blob-read "$2")" "$(field blob-write "$2")" \
+            "$(field ram-read "$2")" "$(field ram-write "$2")" \
+            "$(ratio "$(field blob-read "$2")" "$(field ram-read "$2")" "$digits")" \
+            "$(ratio "$(field blob-write "$2")" "$(field ram-write "$2")" "$digits")"
+        shift 2
+    done
+    echo "$rule"
+}

@@ -792,11 +792,14 @@ static void virtio_gpu_xen_lend_get_slots(Object *obj, Visitor *v,
     }
 }
 
-/* Revoke a slot (or all, -1) as the host kernel's MMU notifier would. */
-static void virtio_gpu_xen_lend_set_revoke(Object *obj, Visitor *v,
-                                           const char *name, void *opaque,
-                                           Error **errp)
+/* What a test does to a slot (or all, -1): revoke it, or zap it. */
+typedef bool XenLendSlotAction(XenLend *xl, int64_t slot, Error **errp);
+
+static void virtio_gpu_xen_lend_set_slot_action(Object *obj, Visitor *v,
+                                                const char *name,
+                                                void *opaque, Error **errp)
 {
+    XenLendSlotAction *action = opaque;
     XenLend *lend;
     int64_t slot;
 
@@ -805,24 +808,7 @@ static void virtio_gpu_xen_lend_set_revoke(Object *obj, Visitor *v,
     }
     lend = virtio_gpu_xen_lend_core(obj, errp);
     if (lend) {
-        xen_lend_revoke(lend, slot, errp);
-    }
-}
-
-/* Drop QEMU's mapping of a lent slot (or all, -1), as page reclaim would. */
-static void virtio_gpu_xen_lend_set_zap(Object *obj, Visitor *v,
-                                        const char *name, void *opaque,
-                                        Error **errp)
-{
-    XenLend *lend;
-    int64_t slot;
-
-    if (!visit_type_int(v, name, &slot, errp)) {
-        return;
-    }
-    lend = virtio_gpu_xen_lend_core(obj, errp);
-    if (lend) {
-        xen_lend_zap(lend, slot, errp);
+        action(lend, slot, errp);
     }
 }
 
@@ -933,12 +919,14 @@ static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
     object_class_property_set_description(klass, "lend-slots",
         "Ranges of the hostmem window registered with the hypervisor");
     object_class_property_add(klass, "x-lend-revoke", "int", NULL,
-                              virtio_gpu_xen_lend_set_revoke, NULL, NULL);
+                              virtio_gpu_xen_lend_set_slot_action, NULL,
+                              xen_lend_revoke);
     object_class_property_set_description(klass, "x-lend-revoke",
         "Unlend a lent slot, or all with -1, as the lender would (for"
         " tests)");
     object_class_property_add(klass, "x-lend-zap", "int", NULL,
-                              virtio_gpu_xen_lend_set_zap, NULL, NULL);
+                              virtio_gpu_xen_lend_set_slot_action, NULL,
+                              xen_lend_zap);
     object_class_property_set_description(klass, "x-lend-zap",
         "Drop QEMU's mapping of a lent slot, or all with -1, so that the"
         " kernel revokes it (lend=privcmd, for tests)");
