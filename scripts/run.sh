@@ -24,7 +24,7 @@ fi
 results=$CACHE/xen/runs/main-$(date +%Y%m%d-%H%M%S)
 rc=0
 "$TOP/scripts/run-xen.sh" --results "$results" --lend \
-    guest:main:privcmd:600:vgxl.kib=4096 \
+    guest:main:privcmd:900:vgxl.kib=4096 \
     guest:bandwidth:trap:360:vgxl.kib=16 || rc=1
 for d in "$results"/0[12]-*; do
     [ -d "$d" ] || continue
