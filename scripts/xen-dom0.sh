@@ -231,6 +231,11 @@ CFG=/etc/xen/vgxl-guest.cfg
 # virglrenderer's own messages (its render server dying, for one) in the
 # device model's log, next to its LOG_GUEST_ERROR lines (-d guest_errors).
 export VIRGL_LOG_LEVEL=debug
+# The render server's lavapipe compiles shaders in dom0, emulated twice
+# over (minutes for the compute test's one shader): without LLVM's
+# optimisation passes.  The guest waits all that time polling Venus's
+# ring, the longest stretch a guest runs here.
+export GALLIVM_PERF=nopt
 # Unique per step and try: libxl keeps a dead domain's name for a while.
 name=vgxl-$(basename "$dir" | sed 's/-.*//')$(
     case $dir in *.retry) echo r ;; esac)
