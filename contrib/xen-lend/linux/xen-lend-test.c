@@ -21,7 +21,8 @@
  * through Debian's /dev/xen/privcmd (IOCTL_PRIVCMD_HYPERCALL), with its
  * buffer from /dev/xen/hypercall so that Xen never meets a missing page.
  *
- * Build: gcc -O2 -Wall -Wextra -Werror -I<repo>/include -o xen-lend-test xen-lend-test.c
+ * Build: gcc -O2 -Wall -Wextra -Werror -I<repo>/include \
+ *            -o xen-lend-test xen-lend-test.c
  */
 
 #define _GNU_SOURCE
@@ -90,6 +91,19 @@ static void *hbuf;
 /* Reporting */
 
 /* A name for 0 or -errno; four in one printf at most. */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The errnos the checks expect, by name. */
+static const char *const errno_names[] = {
+    [EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH",
+    [EINTR] = "EINTR", [EIO] = "EIO", [EAGAIN] = "EAGAIN",
+    [ENOMEM] = "ENOMEM", [EACCES] = "EACCES", [EFAULT] = "EFAULT",
+    [EBUSY] = "EBUSY", [EEXIST] = "EEXIST", [ENODEV] = "ENODEV",
+    [EINVAL] = "EINVAL", [ENOTTY] = "ENOTTY", [ENOSPC] = "ENOSPC",
+    [ENOSYS] = "ENOSYS", [EOPNOTSUPP] = "EOPNOTSUPP",
+};
+
 static const char *err_name(int rc)
 {
     static char bufs[4][32];
@@ -104,7 +118,7 @@ static const char *err_name(int rc)
         snprintf(buf, sizeof(bufs[0]), "%d", rc);
         return buf;
     }
-    name = strerrorname_np(-rc);
+    name = -rc < (int)ARRAY_SIZE(errno_names) ? errno_names[-rc] : NULL;
     if (name) {
         return name;
     }
@@ -477,11 +491,11 @@ static void refuse_module(uint16_t domid, uint64_t hole)
     rc = xioctl(fd, IOCTL_PRIVCMD_LEND_QUERY, &q);
     if (rc || q.abi_version != PRIVCMD_LEND_ABI_VERSION || !q.max_slots ||
         q.flags != want_flags) {
-        fail("refuse.query", "expected 0 abi 1 flags %#x got %s abi %u "
-             "max_slots %u flags %#x", want_flags, err_name(rc),
+        fail("refuse.query", "expected 0 abi 1 flags 0x%x got %s abi %u "
+             "max_slots %u flags 0x%x", want_flags, err_name(rc),
              q.abi_version, q.max_slots, q.flags);
     } else {
-        pass("refuse.query", "abi %u max_slots %u flags %#x", q.abi_version,
+        pass("refuse.query", "abi %u max_slots %u flags 0x%x", q.abi_version,
              q.max_slots, q.flags);
     }
     expect_rc("refuse.unbound", "LEND_REGION on an unbound fd",
@@ -583,7 +597,7 @@ static int cmd_refuse(uint16_t domid, uint64_t hole)
     uint32_t version = 0, count0 = 0, count1 = 0;
     int rc, rc0;
 
-    printf("refuse: domain %u, hole %#" PRIx64 "\n", domid, hole);
+    printf("refuse: domain %u, hole 0x%" PRIx64 "\n", domid, hole);
     rc = raw_init();
     if (rc) {
         fail("refuse.privcmd", "expected /dev/xen/privcmd got %s",
@@ -624,7 +638,7 @@ static int cmd_lend(uint16_t domid, uint64_t gpa, uint64_t pages, bool hold)
     int fd, memfd, rc;
     uint32_t count;
 
-    printf("%s: domain %u, gpa %#" PRIx64 ", %" PRIu64 " pages\n", cmd,
+    printf("%s: domain %u, gpa 0x%" PRIx64 ", %" PRIu64 " pages\n", cmd,
            domid, gpa, pages);
     if (raw_init() == 0 && raw_count(domid, &count) == 0) {
         printf("xen-lent-count %u before\n", count);
@@ -654,7 +668,7 @@ static int cmd_lend(uint16_t domid, uint64_t gpa, uint64_t pages, bool hold)
     }
 
     if (hold) {
-        pass("hold", "%" PRIu64 " pages lent at %#" PRIx64 ", pid %d "
+        pass("hold", "%" PRIu64 " pages lent at 0x%" PRIx64 ", pid %d "
              "holding until killed", pages, gpa, (int)getpid());
         for (;;) {
             pause();
@@ -718,7 +732,7 @@ static int cmd_lend(uint16_t domid, uint64_t gpa, uint64_t pages, bool hold)
     if (raw_count(domid, &count) == 0) {
         printf("xen-lent-count %u after\n", count);
     }
-    printf("%s lend: %" PRIu64 " pages at %#" PRIx64 ", lends %" PRIu64
+    printf("%s lend: %" PRIu64 " pages at 0x%" PRIx64 ", lends %" PRIu64
            " revocations %" PRIu64 ", %d failed\n", failures ? "FAIL" : "PASS",
            pages, gpa, c.lends, c.revocations, failures);
     return failures ? 1 : 0;
@@ -728,11 +742,10 @@ static int cmd_lend(uint16_t domid, uint64_t gpa, uint64_t pages, bool hold)
 
 static bool parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
-    char *end;
+    int n = -1;
 
-    errno = 0;
-    *v = strtoull(s, &end, 0);
-    return s[0] && s[0] != '-' && !*end && !errno && *v <= max;
+    return s[0] != '-' && sscanf(s, "%" SCNi64 "%n", (int64_t *)v, &n) == 1 &&
+           n == (int)strlen(s) && *v <= max;
 }
 
 static int usage(void)
