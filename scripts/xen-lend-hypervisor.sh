@@ -12,7 +12,11 @@
 
 . "$(dirname "$0")/common.sh"
 
+# The vendored upstream tree: beside the checkout, or the workplace's.
 XEN_SRC=${VGXL_XEN_SRC:-$TOP/../shared/vendor/xen-4.20.4.tar.xz}
+if [ -z "${VGXL_XEN_SRC:-}" ] && [ ! -r "$XEN_SRC" ]; then
+    XEN_SRC=/work/shared/vendor/xen-4.20.4.tar.xz
+fi
 PATCH_DIR=$TOP/contrib/xen-lend/xen
 XEN_DEB=xen-hypervisor-4.20-amd64
 XEN_DEB_CONFIG=boot/xen-4.20-amd64.config
