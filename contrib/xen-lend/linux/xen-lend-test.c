@@ -627,6 +627,34 @@ static int cmd_refuse(uint16_t domid, uint64_t hole)
     return failures ? 1 : 0;
 }
 
+
+/* @what (returning @rc) dropped one lent page of slot 1: it is revoked. */
+static void expect_one_revoked(const char *name, const char *what, int rc,
+                               int fd, uint64_t pages, struct counters *c)
+{
+    if (rc) {
+        fail(name, "expected %s 0 got %s", what, err_name(-errno));
+        return;
+    }
+    c->nr_lent--;
+    c->xen_nr_lent--;
+    c->revocations++;
+    expect_info(name, fd, 1, pages, c);
+}
+
+/* LEND_REGION again with slot 1's parameters lends all of it again. */
+static void expect_relent(const char *name, int fd, uint64_t gpa,
+                          uint64_t size, void *mem, uint64_t pages,
+                          struct counters *c)
+{
+    if (expect_rc(name, "LEND_REGION again",
+                  lend_region(fd, 1, 0, gpa, size, mem), 0)) {
+        c->lends += pages - c->nr_lent;
+        c->nr_lent = c->xen_nr_lent = pages;
+        expect_info(name, fd, 1, pages, c);
+    }
+}
+
 static int cmd_lend(uint16_t domid, uint64_t gpa, uint64_t pages, bool hold)
 {
     const char *cmd = hold ? "hold" : "lend";
@@ -677,40 +705,16 @@ static int cmd_lend(uint16_t domid, uint64_t gpa, uint64_t pages, bool hold)
 
     /* (a) A page the process drops is revoked. */
     rc = madvise(mem + k_dontneed * PAGE, PAGE, MADV_DONTNEED);
-    if (rc) {
-        fail(NAME("dontneed"), "expected madvise 0 got %s", err_name(-errno));
-    } else {
-        c.nr_lent--;
-        c.xen_nr_lent--;
-        c.revocations++;
-        expect_info(NAME("dontneed"), fd, 1, pages, &c);
-    }
+    expect_one_revoked(NAME("dontneed"), "madvise", rc, fd, pages, &c);
 
     /* (b) The same parameters again lend what is not lent now. */
-    if (expect_rc(NAME("relend"), "LEND_REGION again",
-                  lend_region(fd, 1, 0, gpa, size, mem), 0)) {
-        c.lends += pages - c.nr_lent;
-        c.nr_lent = c.xen_nr_lent = pages;
-        expect_info(NAME("relend-info"), fd, 1, pages, &c);
-    }
+    expect_relent(NAME("relend"), fd, gpa, size, mem, pages, &c);
 
     /* (c) A hole punched in the file is revoked. */
     rc = fallocate(memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                    k_punch * PAGE, PAGE);
-    if (rc) {
-        fail(NAME("punch"), "expected fallocate 0 got %s", err_name(-errno));
-    } else {
-        c.nr_lent--;
-        c.xen_nr_lent--;
-        c.revocations++;
-        expect_info(NAME("punch"), fd, 1, pages, &c);
-    }
-    if (expect_rc(NAME("relend-punched"), "LEND_REGION again",
-                  lend_region(fd, 1, 0, gpa, size, mem), 0)) {
-        c.lends += pages - c.nr_lent;
-        c.nr_lent = c.xen_nr_lent = pages;
-        expect_info(NAME("relend-punched-info"), fd, 1, pages, &c);
-    }
+    expect_one_revoked(NAME("punch"), "fallocate", rc, fd, pages, &c);
+    expect_relent(NAME("relend-punched"), fd, gpa, size, mem, pages, &c);
 
     /* (d) Unmapping everything revokes everything. */
     if (munmap(mem, size)) {

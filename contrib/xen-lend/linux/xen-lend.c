@@ -554,6 +554,18 @@ static bool ctx_overlaps(struct lend_ctx *ctx,
 	return false;
 }
 
+/* Takes ctx->lock for a lending call; fails if the fd is not bound. */
+static int ctx_lock_bound(struct lend_ctx *ctx)
+{
+	if (mutex_lock_killable(&ctx->lock))
+		return -EINTR;
+	if (!ctx->bound) {
+		mutex_unlock(&ctx->lock);
+		return -EPERM;
+	}
+	return 0;
+}
+
 static long lend_ioctl_region(struct lend_ctx *ctx, void __user *udata)
 {
 	struct privcmd_lend_region r;
@@ -569,13 +581,10 @@ static long lend_ioctl_region(struct lend_ctx *ctx, void __user *udata)
 			return -ENOMEM;
 	}
 
-	if (mutex_lock_killable(&ctx->lock)) {
+	rc = ctx_lock_bound(ctx);
+	if (rc) {
 		kfree(buf);
-		return -EINTR;
-	}
-	if (!ctx->bound) {
-		rc = -EPERM;
-		goto out;
+		return rc;
 	}
 	slot = xa_load(&ctx->slots, r.slot);
 
@@ -656,13 +665,10 @@ static long lend_ioctl_slot_info(struct lend_ctx *ctx, void __user *udata)
 	if (!frames)
 		return -ENOMEM;
 
-	if (mutex_lock_killable(&ctx->lock)) {
+	rc = ctx_lock_bound(ctx);
+	if (rc) {
 		kfree(frames);
-		return -EINTR;
-	}
-	if (!ctx->bound) {
-		rc = -EPERM;
-		goto out;
+		return rc;
 	}
 	slot = xa_load(&ctx->slots, info.slot);
 	if (!slot) {
