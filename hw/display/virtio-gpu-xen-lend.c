@@ -254,9 +254,12 @@ static bool virtio_gpu_xen_lend_unmap_memory(VirtIOGPUXenLend *xl,
         if (wait) {
             return false;
         }
-        /* Reset: the finalizer still resumes the queue, blob or not. */
+        /*
+         * Reset: the region goes unwatched, so its block on the queue is
+         * lifted here; a BH per region would merge into one.
+         */
         r->blob = NULL;
-        qemu_bh_schedule(xl->resume_bh);
+        b->renderer_blocked--;
         blob->region = NULL;
     } else if (blob->unmapping) {
         /* No reader can reach the region: virglrenderer may unmap. */
@@ -579,18 +582,71 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
     }
 }
 
+/*
+ * Copy the first @len bytes of a Venus blob: its memory is
+ * virglrenderer's, reached through the window while it is mapped there,
+ * through the guest's pages for a guest blob, or else mapped for the
+ * copy.  res->blob, which QEMU's 2D code reads, is NULL for these.
+ */
+static bool virtio_gpu_xen_lend_read_blob(VirtIOGPU *g,
+                                          VirtIOGPUXenLendBlob *blob,
+                                          void *buf, size_t len)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
+    struct virtio_gpu_simple_resource *res;
+    uint64_t size;
+    void *data;
+
+    if (len > blob->size) {
+        return false;
+    }
+    if (blob->mapped) {
+        data = blob->region ? memory_region_get_ram_ptr(&blob->region->mr)
+                            : xl->window + blob->offset;
+        memcpy(buf, data, len);
+        return true;
+    }
+    res = virtio_gpu_find_resource(g, blob->resource_id);
+    if (res && res->iov_cnt) {
+        return iov_to_buf(res->iov, res->iov_cnt, 0, buf, len) == len;
+    }
+    if (virgl_renderer_resource_map(blob->resource_id, &data, &size)) {
+        return false;
+    }
+    if (size >= len) {
+        memcpy(buf, data, len);
+    }
+    virgl_renderer_resource_unmap(blob->resource_id);
+    return size >= len;
+}
+
 static void virtio_gpu_xen_lend_update_cursor_data(VirtIOGPU *g,
                                                    struct virtio_gpu_scanout *s,
                                                    uint32_t resource_id)
 {
     VirtIOGPUClass *gl_class =
         VIRTIO_GPU_CLASS(object_class_by_name(TYPE_VIRTIO_GPU_GL));
+    VirtIOGPUXenLendBlob *blob;
+    QEMUCursor *c = s->current_cursor;
 
     if (virtio_gpu_xen_lend_virgl_on(g)) {
         gl_class->update_cursor_data(g, s, resource_id);
-    } else {
-        virtio_gpu_update_cursor_data(g, s, resource_id);
+        return;
     }
+    blob = virtio_gpu_xen_lend_find_blob(VIRTIO_GPU_XEN_LEND(g), resource_id);
+    if (!blob) {
+        virtio_gpu_update_cursor_data(g, s, resource_id);
+        return;
+    }
+    if (!virtio_gpu_xen_lend_read_blob(g, blob, c->data,
+                                       c->width * c->height * 4)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read a %dx%d cursor from "
+                      "blob %" PRIu32 "\n", __func__, c->width, c->height,
+                      resource_id);
+        return;
+    }
+    trace_virtio_gpu_xen_lend_cursor(resource_id, c->width, c->height,
+                                     c->data[0]);
 }
 
 static void
@@ -713,7 +769,8 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         return;
     }
     xl->blobs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
-    xl->resume_bh = qemu_bh_new(virtio_gpu_xen_lend_resume_bh, xl);
+    xl->resume_bh = virtio_bh_new_guarded(dev, virtio_gpu_xen_lend_resume_bh,
+                                          xl);
     trace_virtio_gpu_xen_lend_realize(virgl,
                                       !!virtio_gpu_venus_enabled(b->conf),
                                       b->conf.hostmem);

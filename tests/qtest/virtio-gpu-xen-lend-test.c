@@ -40,10 +40,13 @@ typedef struct GPUTest {
     QPCIDevice *pdev;
     QGuestAllocator *alloc;
     QVirtQueue *ctrl;
+    QVirtQueue *cursor;
     QDict *lend_base;   /* lending counters when the test started */
 } GPUTest;
 
 static QDict *lend_stats(GPUTest *t);
+static void fill(GPUTest *t, QPCIBar window, uint64_t offset, uint8_t byte,
+                 size_t len);
 static int64_t qom_get_int(QTestState *qts, const char *path,
                            const char *prop);
 
@@ -62,6 +65,7 @@ static void gpu_start(GPUTest *t, void *obj, QGuestAllocator *alloc)
                           (1ull << VIRTIO_GPU_F_CONTEXT_INIT) |
                           (1ull << VIRTIO_F_VERSION_1)));
     t->ctrl = qvirtqueue_setup(t->vdev, alloc, 0);
+    t->cursor = qvirtqueue_setup(t->vdev, alloc, 1);
     qvirtio_set_driver_ok(t->vdev);
     /* Tests share one QEMU: counters are compared to their start. */
     t->lend_base = lend_stats(t);
@@ -70,6 +74,7 @@ static void gpu_start(GPUTest *t, void *obj, QGuestAllocator *alloc)
 static void gpu_stop(GPUTest *t)
 {
     qvirtqueue_cleanup(t->vdev->bus, t->ctrl, t->alloc);
+    qvirtqueue_cleanup(t->vdev->bus, t->cursor, t->alloc);
     qobject_unref(t->lend_base);
 }
 
@@ -162,6 +167,25 @@ static uint32_t gpu_unref(GPUTest *t, uint32_t res)
     };
 
     return gpu_cmd(t, &ur, sizeof(ur), NULL, 0);
+}
+
+/* Cursor commands have no response: wait for the device to take one. */
+static void gpu_update_cursor(GPUTest *t, uint32_t res)
+{
+    struct virtio_gpu_update_cursor uc = {
+        .hdr.type = VIRTIO_GPU_CMD_UPDATE_CURSOR,
+        .pos.scanout_id = 0,
+        .resource_id = res,
+    };
+    uint64_t addr = guest_alloc(t->alloc, sizeof(uc));
+    uint32_t head;
+
+    qtest_memwrite(t->qts, addr, &uc, sizeof(uc));
+    head = qvirtqueue_add(t->qts, t->cursor, addr, sizeof(uc), false, false);
+    qvirtqueue_kick(t->qts, t->vdev, t->cursor, head);
+    qvirtio_wait_used_elem(t->qts, t->vdev, t->cursor, head, NULL,
+                           TIMEOUT_US);
+    guest_free(t->alloc, addr);
 }
 
 /* A Venus context with a mappable shared-memory blob. */
@@ -392,6 +416,98 @@ static void test_venus_map(void *obj, void *data, QGuestAllocator *alloc)
 
     g_assert_cmphex(gpu_unref(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
     gpu_stop(&t);
+}
+
+/* The device's trace of the cursors it took, for the blob-cursor test. */
+static char *cursor_trace;
+
+static void *cursor_trace_before(GString *cmd_line, void *arg)
+{
+    g_string_append_printf(cmd_line, " -trace enable=virtio_gpu_xen_lend_"
+                           "cursor,file=%s ", cursor_trace);
+    return arg;
+}
+
+/* How many cursors of @res the device took whose first pixel is @pixel. */
+static int cursor_traced(uint32_t res, uint32_t pixel)
+{
+    g_autofree char *log = NULL;
+    g_autofree char *line = g_strdup_printf("res 0x%x 64x64 first pixel "
+                                            "0x%08x", res, pixel);
+    const char *p;
+    int n = 0;
+
+    g_assert_true(g_file_get_contents(cursor_trace, &log, NULL, NULL));
+    for (p = strstr(log, line); p; p = strstr(p + 1, line)) {
+        n++;
+    }
+    return n;
+}
+
+/*
+ * A Venus blob as the cursor, mapped and not: its memory is
+ * virglrenderer's, not the res->blob that QEMU's 2D cursor code reads
+ * (a NULL dereference once).  The cursor shows what the guest wrote.
+ */
+static void test_blob_cursor(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    const uint64_t size = 64 * 64 * 4;
+    QPCIBar window;
+
+    gpu_start(&t, obj, alloc);
+    window = gpu_window(&t, NULL);
+    gpu_venus_blob(&t, 7, size);
+    g_assert_cmphex(gpu_map(&t, 7, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    fill(&t, window, 0, 0x5a, size);
+    gpu_update_cursor(&t, 7);
+    g_assert_cmpint(cursor_traced(7, 0x5a5a5a5a), ==, 1);
+
+    /* Unmapped, the window shows zeroes; the blob keeps its bytes. */
+    g_assert_cmphex(gpu_unmap(&t, 7), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    fill(&t, window, 0, 0, size);
+    gpu_update_cursor(&t, 7);
+    g_assert_cmphex(gpu_unref(&t, 7), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmpint(cursor_traced(7, 0x5a5a5a5a), ==, 2);
+    gpu_stop(&t);
+}
+
+/* The same with a guest blob, whose memory is the guest's own pages. */
+static void test_guest_blob_cursor(void *obj, void *data,
+                                   QGuestAllocator *alloc)
+{
+    GPUTest t;
+    const uint64_t size = 64 * 64 * 4;
+    struct {
+        struct virtio_gpu_resource_create_blob cb;
+        struct virtio_gpu_mem_entry entry;
+    } QEMU_PACKED req = {
+        .cb.hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB,
+        .cb.hdr.ctx_id = VENUS_CTX,
+        .cb.resource_id = 8,
+        .cb.blob_mem = VIRTIO_GPU_BLOB_MEM_GUEST,
+        .cb.blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE,
+        .cb.size = size,
+        .cb.nr_entries = 1,
+        .entry.length = size,
+    };
+    uint64_t pages;
+
+    gpu_start(&t, obj, alloc);
+    pages = guest_alloc(alloc, size);
+    qtest_memset(t.qts, pages, 0xa5, size);
+    req.entry.addr = pages;
+    g_assert_cmphex(gpu_ctx_create(&t, VENUS_CTX, VIRTIO_GPU_CAPSET_VENUS), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd(&t, &req, sizeof(req), NULL, 0), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_update_cursor(&t, 8);
+    g_assert_cmphex(gpu_unref(&t, 8), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmpint(cursor_traced(8, 0xa5a5a5a5), ==, 1);
+    guest_free(alloc, pages);
+    gpu_stop(&t);
+    /* The last test that reads the trace. */
+    unlink(cursor_trace);
 }
 
 static void test_bad_map(void *obj, void *data, QGuestAllocator *alloc)
@@ -871,12 +987,24 @@ static void test_per_blob(void *obj, void *data, QGuestAllocator *alloc)
                                     VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
     g_assert_cmphex(gpu_map(&t, 2, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_create_blob(&t, 3, BLOB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&t, 3, 2 * AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
     g_assert_cmpint(qom_get_int(t.qts, GPU_PATH, "region-maps"), ==,
-                    maps + 3);
+                    maps + 4);
     qvirtio_reset(t.vdev);
     assert_no_slot(&t);
     g_assert_true(reads_as(&t, window, AT, 0, BLOB));
-    qobject_unref(t.lend_base);
+    g_assert_true(reads_as(&t, window, 2 * AT, 0, BLOB));
+
+    /* Each region the reset let go unblocked the queue once. */
+    gpu_stop(&t);
+    qvirtio_start_device(t.vdev);
+    gpu_start(&t, obj, alloc);
+    g_assert_cmphex(gpu_ctx_create(&t, VENUS_CTX, VIRTIO_GPU_CAPSET_VENUS), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&t);
 }
 
 /*
@@ -1127,6 +1255,16 @@ static void register_virtio_gpu_xen_lend_test(void)
     qos_add_test("2d", "virtio-gpu-xen-lend", test_2d, NULL);
     qos_add_test("venus-map", "virtio-gpu-xen-lend", test_venus_map, NULL);
     qos_add_test("bad-map", "virtio-gpu-xen-lend", test_bad_map, NULL);
+    cursor_trace = g_strdup_printf("%s/virtio-gpu-xen-lend-cursor-%d.log",
+                                   g_get_tmp_dir(), getpid());
+    qos_add_test("blob-cursor", "virtio-gpu-xen-lend", test_blob_cursor,
+                 &(QOSGraphTestOptions) {
+                     .before = cursor_trace_before,
+                 });
+    qos_add_test("guest-blob-cursor", "virtio-gpu-xen-lend",
+                 test_guest_blob_cursor, &(QOSGraphTestOptions) {
+                     .before = cursor_trace_before,
+                 });
     qos_add_test("lend/map-unmap", "virtio-gpu-xen-lend",
                  test_lend_map_unmap, NULL);
     qos_add_test("lend/reset", "virtio-gpu-xen-lend", test_lend_reset, NULL);
