@@ -782,8 +782,9 @@ static void virtio_gpu_xen_lend_unrealize(DeviceState *dev)
     VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(xl);
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(dev);
 
-    xlc->parent_unrealize(dev);
+    /* Unlend before virglrenderer frees what the guest may still reach. */
     g_clear_pointer(&xl->lend, xen_lend_free);
+    xlc->parent_unrealize(dev);
     memory_region_del_subregion(&b->hostmem, &xl->window_mr);
     g_clear_pointer(&xl->blobs, g_hash_table_destroy);
     g_clear_pointer(&xl->resume_bh, qemu_bh_delete);
@@ -913,8 +914,13 @@ static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
         error_setg(errp, "x-blob-fill takes RES,OFFSET,LENGTH,BYTE");
         return;
     }
+    /* Only a blob's: virglrenderer may not even be up yet. */
     blob = xl->blobs ? virtio_gpu_xen_lend_find_blob(xl, resource_id) : NULL;
-    if (blob && blob->region) {
+    if (!blob) {
+        error_setg(errp, "no blob resource %" PRIu32, resource_id);
+        return;
+    }
+    if (blob->region) {
         /* virglrenderer's mapping, which the per-blob region shows */
         data = memory_region_get_ram_ptr(&blob->region->mr);
         size = blob->map_size;
@@ -932,7 +938,7 @@ static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
     } else {
         memset((uint8_t *)data + offset, byte, length);
     }
-    if (!blob || !blob->region) {
+    if (!blob->region) {
         virgl_renderer_resource_unmap(resource_id);
     }
 }

@@ -1191,6 +1191,25 @@ static int64_t qom_get_int(QTestState *qts, const char *path,
     return val;
 }
 
+/*
+ * x-blob-fill of a resource that is no blob, before the guest started the
+ * renderer: an error, not a call into a virglrenderer that is not up.
+ */
+static void test_blob_fill_early(void)
+{
+    QTestState *qts = qtest_init("-display none "
+                                 "-device virtio-gpu-xen-lend-pci,id=gpu");
+    QDict *resp;
+
+    resp = qtest_qmp(qts, "{'execute': 'qom-set', 'arguments':"
+                     " {'path': '/machine/peripheral/gpu/virtio-backend',"
+                     "  'property': 'x-blob-fill', 'value': '1,0,16,60'}}");
+    g_assert_cmpstr(qdict_get_str(qdict_get_qdict(resp, "error"), "desc"),
+                    ==, "no blob resource 1");
+    qobject_unref(resp);
+    qtest_quit(qts);
+}
+
 static void test_defaults(void)
 {
     QTestState *qts = qtest_init("-display none "
@@ -1293,6 +1312,8 @@ static void register_virtio_gpu_xen_lend_test(void)
                  });
     if (qtest_has_device("virtio-gpu-xen-lend-pci")) {
         qtest_add_func("virtio-gpu-xen-lend/defaults", test_defaults);
+        qtest_add_func("virtio-gpu-xen-lend/blob-fill-early",
+                       test_blob_fill_early);
         qtest_add_func("virtio-gpu-xen-lend/vnc-console", test_vnc_console);
         qtest_add_func("virtio-gpu-xen-lend/bad-properties",
                        test_bad_properties);
