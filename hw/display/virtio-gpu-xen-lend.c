@@ -790,6 +790,28 @@ static void virtio_gpu_xen_lend_unrealize(DeviceState *dev)
     g_clear_pointer(&xl->resume_bh, qemu_bh_delete);
 }
 
+static void virtio_gpu_xen_lend_reset(VirtIODevice *vdev)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(vdev);
+    VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(xl);
+    int ret;
+
+    xlc->parent_reset(vdev);
+    if (!xl->window) {
+        return;
+    }
+    /*
+     * Every blob is gone: so is what the guest wrote between them, which
+     * the host would otherwise keep allocated for good.
+     */
+    ret = virtio_gpu_xen_lend_zero_window(xl, 0,
+                                          VIRTIO_GPU_BASE(xl)->conf.hostmem);
+    if (ret) {
+        error_report("virtio-gpu-xen-lend: cannot discard the window on"
+                     " reset: %s", strerror(-ret));
+    }
+}
+
 static void virtio_gpu_xen_lend_instance_finalize(Object *obj)
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
@@ -963,9 +985,11 @@ static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
     xlc->parent_realize = vdc->realize;
     xlc->parent_unrealize = vdc->unrealize;
     xlc->parent_resource_destroy = vgc->resource_destroy;
+    xlc->parent_reset = vdc->reset;
 
     vdc->realize = virtio_gpu_xen_lend_realize;
     vdc->unrealize = virtio_gpu_xen_lend_unrealize;
+    vdc->reset = virtio_gpu_xen_lend_reset;
     vgc->process_cmd = virtio_gpu_xen_lend_process_cmd;
     vgc->update_cursor_data = virtio_gpu_xen_lend_update_cursor_data;
     vgc->resource_destroy = virtio_gpu_xen_lend_resource_destroy;

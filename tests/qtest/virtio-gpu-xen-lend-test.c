@@ -795,10 +795,14 @@ static void test_lend_reset(void *obj, void *data, QGuestAllocator *alloc)
 
     g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
     fill(&t, window, AT, 0x22, BLOB);
+    /* Between blobs: host memory the guest dirtied, kept until reset. */
+    fill(&t, window, 2 * AT, 0x33, PAGE);
+    g_assert_true(reads_as(&t, window, 2 * AT, 0x33, PAGE));
     qvirtio_reset(t.vdev);
     assert_no_slot(&t);
     g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 1);
     g_assert_true(reads_as(&t, window, AT, 0, BLOB));
+    g_assert_true(reads_as(&t, window, 2 * AT, 0, PAGE));
     qobject_unref(t.lend_base);
 }
 

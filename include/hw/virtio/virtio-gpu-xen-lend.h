@@ -63,6 +63,7 @@ struct VirtIOGPUXenLendClass {
 
     DeviceRealize parent_realize;
     DeviceUnrealize parent_unrealize;
+    void (*parent_reset)(VirtIODevice *vdev);
     void (*parent_resource_destroy)(VirtIOGPU *g,
                                     struct virtio_gpu_simple_resource *res,
                                     Error **errp);
