@@ -87,16 +87,34 @@ mount -t devtmpfs dev /dev 2>/dev/null
 mount -t tmpfs tmp /tmp
 mount -t tmpfs run /run
 exec </dev/null >/dev/ttyS0 2>&1
-job=$(sed -n 's/.*vgxl\.run=\([^ ]*\).*/\1/p' /proc/cmdline)
+jobs=$(sed -n 's/.*vgxl\.run=\([^ ]*\).*/\1/p' /proc/cmdline)
 # Loaded already where the initramfs is the whole root (initrd-self.img).
 [ -d /sys/module/virtio_gpu ] || modprobe virtio_gpu ||
     echo "vgxl: modprobe virtio_gpu failed"
-if [ -x "/usr/local/bin/vgxl-$job" ]; then
-    echo "vgxl: running vgxl-$job"
-    "vgxl-$job" || echo "vgxl: vgxl-$job exited with status $?"
-else
-    echo "VGXL-RESULT: FAIL (no job '$job'; pass vgxl.run=NAME)"
-fi
+run_job() {
+    if [ -x "/usr/local/bin/vgxl-$1" ]; then
+        echo "vgxl: running vgxl-$1"
+        "vgxl-$1" || echo "vgxl: vgxl-$1 exited with status $?"
+    else
+        echo "VGXL-RESULT: FAIL (no job '$1'; pass vgxl.run=NAME)"
+    fi
+}
+# vgxl.run=JOB,JOB...: the jobs run in turn in one boot, each to its end,
+# which saves a boot per job.  Each job's verdict is renamed "vgxl-JOB:",
+# so that the only VGXL-RESULT line is the last: PASS when all passed.
+case $jobs in
+*,*)
+    r=PASS
+    for j in $(echo "$jobs" | tr , ' '); do
+        run_job "$j" 2>&1 | awk -v j="$j" '
+            sub(/^VGXL-RESULT: /, "vgxl-" j ": ") { v = $2 }
+            { print; fflush() }
+            END { exit v != "PASS" }' || r=FAIL
+    done
+    echo "VGXL-RESULT: $r" ;;
+*)
+    run_job "$jobs" ;;
+esac
 # vgxl.hold=SECONDS: stay up after the verdict, so that the host can
 # read the device model's state of a guest that has finished.
 hold=$(sed -n 's/.*vgxl\.hold=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
@@ -228,22 +246,6 @@ fi
 EOF
 }
 
-job_main() {
-    cat <<'EOF'
-#!/bin/sh
-# The main job: compute on the Venus device, then blob bandwidth.  Both
-# run even if the first fails, so that one run shows everything; their
-# own verdicts are renamed so that only the last line is VGXL-RESULT.
-r=PASS
-for j in compute bandwidth; do
-    "vgxl-$j" >/tmp/$j 2>&1
-    sed "s/^VGXL-RESULT: /vgxl-$j: /" /tmp/$j
-    grep -q '^VGXL-RESULT: PASS' /tmp/$j || r=FAIL
-done
-echo "VGXL-RESULT: $r"
-EOF
-}
-
 job_hcbuf() {
     cat <<'EOF'
 #!/bin/sh
@@ -291,8 +293,7 @@ EOF
 
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
-JOBS="uname device vulkaninfo compute stress bandwidth cycles main console
-      hcbuf"
+JOBS="uname device vulkaninfo compute stress bandwidth cycles console hcbuf"
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
                 for j in $JOBS; do "job_$j"; done
                 initrd_pack_script; } | md5sum |

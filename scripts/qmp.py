@@ -7,13 +7,14 @@ usage: qmp.py SOCKET revoke-loop [SECONDS [PROPERTY...]]
                                              0.1 s while QEMU runs, setting
                                              the PROPERTYs in turn (default
                                              x-lend-revoke); print the last
-                                             lend-stats seen, also when
-                                             interrupted (SIGINT)
+                                             lend-stats, also when stopped
+                                             (SIGINT or SIGTERM)
        qmp.py SOCKET screendump FILE         take a screendump
        qmp.py SOCKET stats                   print lend-stats
 """
 
 import json
+import signal
 import socket
 import sys
 import time
@@ -33,6 +34,9 @@ class QMP:
                 if time.time() > deadline:
                     raise
                 time.sleep(0.2)
+        # No wait forever: QEMU greets a second client only once the
+        # first has gone.
+        self.sock.settimeout(60)
         self.file = self.sock.makefile('rw')
         self._read()                        # greeting
         self.cmd('qmp_capabilities')
@@ -46,6 +50,13 @@ class QMP:
             if 'event' not in msg:
                 return msg
 
+    def close(self):
+        try:
+            self.file.close()
+        except OSError:
+            pass                            # a write the peer never read
+        self.sock.close()
+
     def cmd(self, name, **args):
         self.file.write(json.dumps({'execute': name, 'arguments': args}))
         self.file.flush()
@@ -55,29 +66,58 @@ class QMP:
         return reply['return']
 
 
-def revoke_loop(qmp, seconds, props):
+def stop(signum, frame):
+    raise KeyboardInterrupt
+
+
+def revoke_loop(path, seconds, props):
+    # A shell's background job ignores SIGINT: SIGTERM ends the loop.
+    signal.signal(signal.SIGTERM, stop)
     stats = {}
     end = time.time() + seconds
-    n = 0
+    n = errors = 0
+    slowest = 0.0
+    qmp = QMP(path)
     try:
         while time.time() < end:
-            qmp.cmd('qom-set', path=GPU, property=props[n % len(props)],
-                    value=-1)
+            t0 = time.time()
+            try:
+                qmp.cmd('qom-set', path=GPU, property=props[n % len(props)],
+                        value=-1)
+                slowest = max(slowest, time.time() - t0)
+                stats = qmp.cmd('qom-get', path=GPU, property='lend-stats')
+            except RuntimeError as e:
+                errors += 1
+                print(e, file=sys.stderr)
+            except (EOFError, OSError):
+                qmp.close()
+                qmp = QMP(path, timeout=5)  # fails once QEMU is gone
             n += 1
-            stats = qmp.cmd('qom-get', path=GPU, property='lend-stats')
             time.sleep(0.1)
-    except (EOFError, OSError, KeyboardInterrupt):
+    except (EOFError, OSError):
         pass                                # the guest powered off
+    except KeyboardInterrupt:
+        try:                                # the counters as they end
+            qmp.close()                     # it may be mid-reply, and
+            qmp = QMP(path, timeout=5)      # QEMU serves one client
+            stats = qmp.cmd('qom-get', path=GPU, property='lend-stats')
+        except (EOFError, OSError, RuntimeError):
+            pass
+    # The slowest revocation, and the ones QEMU refused, for the record.
+    stats['slowest-revoke-seconds'] = round(slowest, 3)
+    stats['revoke-errors'] = errors
     print(json.dumps(stats))
 
 
 def main():
-    qmp = QMP(sys.argv[1])
     what = sys.argv[2]
     if what == 'revoke-loop':
-        revoke_loop(qmp, float(sys.argv[3]) if len(sys.argv) > 3 else 600,
+        revoke_loop(sys.argv[1],
+                    float(sys.argv[3]) if len(sys.argv) > 3 else 600,
                     sys.argv[4:] or ['x-lend-revoke'])
-    elif what == 'screendump':
+        return
+    qmp = QMP(sys.argv[1])
+    if what == 'screendump':
         qmp.cmd('screendump', filename=sys.argv[3])
     elif what == 'stats':
         print(json.dumps(qmp.cmd('qom-get', path=GPU,

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Boot the test guest from guest-image.sh under TCG with the project's QEMU
-# and run one job in it: /usr/local/bin/vgxl-JOB in the guest.  Exits 0
-# only when the guest printed "VGXL-RESULT: PASS" and QEMU exited cleanly.
+# and run a job in it: /usr/local/bin/vgxl-JOB in the guest, or several in
+# turn, JOB,JOB...  Exits 0 only when the guest printed
+# "VGXL-RESULT: PASS" and QEMU exited cleanly.
 #
-# usage: run-guest.sh [--timeout SECS] JOB [extra QEMU args...]
+# usage: run-guest.sh [--timeout SECS] JOB[,JOB...] [extra QEMU args...]
 #
 # To try the boot path with another QEMU: VGXL_QEMU_ROOT (a userland to
 # chroot into), VGXL_QEMU (the binary in it), VGXL_GPU (the -device).
@@ -21,17 +22,21 @@ fi
 [ $# -ge 1 ] || die "usage: $0 [--timeout SECS] JOB [extra QEMU args...]"
 job=$1
 shift
+# The name of its log and QMP socket: no comma, which QEMU's options split.
+name=${job//,/+}
 
 QEMU_ROOT=${VGXL_QEMU_ROOT:-$SYSROOT}
 QEMU=${VGXL_QEMU:-$QEMU_BUILD/qemu-system-x86_64}
 GPU=${VGXL_GPU:-virtio-gpu-xen-lend-pci}
 GUEST=$CACHE/guest
-LOG=$GUEST/log/$job.log
+LOG=$GUEST/log/$name.log
 
 [ -r "$GUEST/initrd.img" ] || die "no guest image: run scripts/guest-image.sh"
 [ -x "$QEMU_ROOT$QEMU" ] || die "no $QEMU in $QEMU_ROOT: run scripts/build.sh"
-[ -x "$GUEST/root/usr/local/bin/vgxl-$job" ] ||
-    die "no job vgxl-$job in $GUEST/root/usr/local/bin"
+for j in ${job//,/ }; do
+    [ -x "$GUEST/root/usr/local/bin/vgxl-$j" ] ||
+        die "no job vgxl-$j in $GUEST/root/usr/local/bin"
+done
 
 # QEMU needs the userland's libraries, the guest lives outside it.
 export ROOT_BINDS="$GUEST:/guest"
@@ -40,10 +45,10 @@ export ROOT_BINDS="$GUEST:/guest"
 # shellcheck disable=SC2054 # the commas are QEMU's, not array separators
 # The harness reaches QEMU's monitor at $GUEST/run/JOB.qmp.
 mkdir -p "$GUEST/run"
-rm -f "$GUEST/run/$job.qmp"
+rm -f "$GUEST/run/$name.qmp"
 args=(-accel tcg -m 2G -smp 2 -machine q35 -nodefaults -display none
       -no-reboot -serial stdio
-      -qmp "unix:/guest/run/$job.qmp,server=on,wait=off"
+      -qmp "unix:/guest/run/$name.qmp,server=on,wait=off"
       -kernel /guest/vmlinuz -initrd /guest/initrd.img
       -append "console=ttyS0 quiet panic=-1 vgxl.run=$job ${VGXL_APPEND:-}"
       -virtfs local,path=/guest/root,mount_tag=root,security_model=none

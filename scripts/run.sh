@@ -17,15 +17,15 @@
 "$TOP/scripts/build.sh"
 "$TOP/scripts/guest-image.sh"
 if [ "${1:-}" != xen ]; then
-    exec "$TOP/scripts/run-guest.sh" main "$@"
+    exec "$TOP/scripts/run-guest.sh" compute,bandwidth "$@"
 fi
 
 "$TOP/scripts/xen-dom0.sh"
 results=$CACHE/xen/runs/main-$(date +%Y%m%d-%H%M%S)
 rc=0
 "$TOP/scripts/run-xen.sh" --results "$results" --lend \
-    guest:main:privcmd:900:vgxl.kib=4096 \
-    guest:bandwidth:trap:360:vgxl.kib=16 || rc=1
+    guest:compute,bandwidth:privcmd:900:vgxl.kib=4096 \
+    guest:bandwidth:trap:360:vgxl.kib=4 || rc=1
 for d in "$results"/0[12]-*; do
     [ -d "$d" ] || continue
     log "${d##*/}:"

@@ -179,9 +179,14 @@ steps=$(sed -n 's/.*vgxl\.steps=\([^ ]*\).*/\1/p' /proc/cmdline)
 n=0
 for step in ${steps//+/ }; do
     n=$((n + 1))
-    for try in 1 2; do
+    # A failed step is tried once more.  A try whose guest kernel
+    # crashed (nested TCG's SVM emulation makes one now and then) gives
+    # a verdict on nothing: it earns one more try, twice at most.
+    try=1
+    crashes=0
+    while :; do
         dir=$R/$(printf %02d $n)-${step//:/-}
-        [ $try = 1 ] || dir=$dir.retry
+        [ $try = 1 ] || dir=$dir.retry${try#2}
         mkdir -p "$dir"
         note "step $n $step try $try"
         t0=$(up)
@@ -197,6 +202,12 @@ for step in ${steps//+/ }; do
         # A failed try must leave nothing for the next one to trip on.
         xl list | awk 'NR > 1 && $2 != 0 { print $1 }' |
             while read -r d; do xl destroy "$d"; done
+        if grep -q '^guest_crash=' "$dir/facts" 2>/dev/null &&
+           [ $crashes -lt 2 ]; then
+            crashes=$((crashes + 1))
+        fi
+        [ $try -lt $((2 + crashes)) ] || break
+        try=$((try + 1))
     done
 done
 xl dmesg >$R/xl-dmesg.txt 2>&1
@@ -206,15 +217,17 @@ EOF
 
 # One step in dom0: vgxl-dom0-step DIR KIND ARGS...; its logs and facts
 # ("key=value" lines) go to DIR; exit status 0 is a pass.
-#   guest JOB LEND SECS [KARG...]  boot the guest with job JOB, lend=LEND
-#                        and KARGs on its kernel command line; wait up to
-#                        SECS for its verdict
+#   guest JOBS LEND SECS [KARG...]  boot the guest with job JOBS (one,
+#                        or several: JOB,JOB...), lend=LEND and KARGs on
+#                        its kernel command line; wait up to SECS for its
+#                        verdict
 #   refuse LEND          xl create must fail: the device refuses LEND
 #   destroy JOB SECS     xl destroy the guest while JOB runs; no device
 #                        model or render server may survive it
-#   revoke JOB LEND SECS [KARG...]  a guest step while the host revokes
-#                        every lent slot, by unlending it and by dropping
-#                        QEMU's mapping of it, again and again
+#   revoke JOBS LEND SECS [KARG...]  a guest step; while its first job
+#                        runs the host revokes every lent slot, by
+#                        unlending it and by dropping QEMU's mapping of
+#                        it, again and again
 #   lendtool             xen-lend-test's refusals and revocations against
 #                        a paused guest
 #   lifetime destroy|kill  pages lent, then xl destroy of the guest or
@@ -238,7 +251,7 @@ export VIRGL_LOG_LEVEL=debug
 export GALLIVM_PERF=nopt
 # Unique per step and try: libxl keeps a dead domain's name for a while.
 name=vgxl-$(basename "$dir" | sed 's/-.*//')$(
-    case $dir in *.retry) echo r ;; esac)
+    case $dir in *.retry*) echo "r${dir##*.retry}" ;; esac)
 up() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v a="$1" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }'; }
 fact() { echo "$1=$2" >>"$dir/facts"; }
@@ -287,7 +300,8 @@ HOLE=0x100000000
 
 # create [-p] JOB LEND [KARGS]: xl create of the guest of $CFG, paused
 # with -p; the kernel's last vgxl.run= wins, so appending one picks the
-# job.  vgxl.hold keeps a finished guest up for save_stats.
+# job.  vgxl.hold keeps a finished guest up for save_stats; nokaslr lets
+# the RIP of a crash that Xen dumps be read against System.map.
 create() {
     local t0 rc args=() g paused=
     if [ "$1" = -p ]; then
@@ -295,8 +309,11 @@ create() {
         shift
     fi
     args=("name=\"$name\"" "serial=\"file:$serial\""
-          "cmdline+=\" vgxl.run=$1 vgxl.hold=120 ${3:-}\""
+          "cmdline+=\" nokaslr vgxl.run=$1 vgxl.hold=120 ${3:-}\""
           "device_model_args+=[\"-d\",\"guest_errors\"]"
+          "device_model_args+=[\"-msg\",\"timestamp=on\"]"
+          "device_model_args+=[\"-trace\",\"xen_lend_failure\"]"
+          "device_model_args+=[\"-trace\",\"xen_lend_relend\"]"
           "device_model_args+=[\"-qmp\",\"unix:$qmp,server=on,wait=off\"]")
     # lend=auto is the device's default and the xl.cfg's.
     if [ "$2" != auto ]; then
@@ -336,6 +353,7 @@ wait_serial() {
         if [ $((i % 20)) = 0 ]; then
             cp "$serial" "$dir/serial.log" 2>/dev/null
             cp "$console" "$dir/console.log" 2>/dev/null
+            cp "/var/log/xen/qemu-dm-$name.log" "$dir/qemu-dm.log" 2>/dev/null
         fi
     done
     echo "no '$1' from the guest after $2 s"
@@ -398,22 +416,26 @@ step_guest() {
     result "$secs"
 }
 
+# Revocations run while the first of JOBS runs: it ends at its own
+# verdict, renamed when JOBS are several, or at the guest's.
 step_revoke() {
-    local job=$1 lend=$2 secs=$3 loop rc
+    local jobs=$1 lend=$2 secs=$3 job=${1%%,*} loop t0
     shift 3
-    create "$job" "$lend" "$*" || return 1
+    create "$jobs" "$lend" "$*" || return 1
+    t0=$(up)
     wait_serial "vgxl: running vgxl-$job" "$secs" || return 1
     python3 /opt/vgxl/bin/qmp.py "$qmp" revoke-loop "$secs" \
         x-lend-revoke x-lend-zap >"$dir/revoke-loop.json" 2>&1 &
     loop=$!
-    wait_serial 'VGXL-RESULT:' "$secs"
-    kill -INT $loop
+    wait_serial "^vgxl-$job: \|VGXL-RESULT:" "$secs"
+    kill -TERM $loop
     wait $loop
     python3 -c 'import json, sys
 for k, v in json.loads(open(sys.argv[1]).readlines()[-1]).items():
     print("revoked_%s=%s" % (k.replace("-", "_"), v))' \
         "$dir/revoke-loop.json" >>"$dir/facts"
-    result 10
+    result "$(awk -v a="$t0" -v b="$(up)" -v s="$secs" \
+        'BEGIN { r = s - (b - a); printf "%d", (r > 10 ? r : 10) }')"
 }
 
 step_lendtool() {
@@ -515,6 +537,15 @@ echo "step $kind $* as domain $name at dom0 uptime $(up)"
 "step_$kind" "$@"
 rc=$?
 fact xen_lent_after "$(lent_count)"
+# Whether a failure was the guest's kernel dying rather than a verdict.
+if [ $rc != 0 ] && [ -n "$domid" ]; then
+    if xl dmesg | grep -q "d${domid}v[0-9]* Triple fault"; then
+        fact guest_crash triple-fault
+    elif grep -a -q -E 'Oops:|Kernel panic' "$dir/console.log" 2>/dev/null
+    then
+        fact guest_crash oops
+    fi
+fi
 exit $rc
 EOF
 }
