@@ -35,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <linux/udmabuf.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -383,6 +385,73 @@ static void *memfd_buf(size_t pages, int *memfd)
     return p;
 }
 
+/*
+ * @pages pages of a memfd exported as a udmabuf, mapped shared: a
+ * VM_PFNMAP mapping of RAM, as Mesa's lavapipe exports its memory.
+ * NULL with errno ENOENT where the kernel has no /dev/udmabuf.
+ */
+static void *udmabuf_buf(size_t pages, int *dmabuf)
+{
+    struct udmabuf_create create = { .size = pages * PAGE };
+    void *p = MAP_FAILED;
+    int memfd, dev;
+
+    memfd = memfd_create("xen-lend-test-udmabuf",
+                         MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    dev = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+    if (memfd >= 0 && dev >= 0 && ftruncate(memfd, create.size) == 0 &&
+        fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) == 0) {
+        create.memfd = memfd;
+        create.flags = UDMABUF_FLAGS_CLOEXEC;
+        *dmabuf = ioctl(dev, UDMABUF_CREATE, &create);
+        if (*dmabuf >= 0) {
+            p = mmap(NULL, create.size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                     *dmabuf, 0);
+        }
+    }
+    if (dev >= 0) {
+        close(dev);
+    }
+    if (memfd >= 0) {
+        close(memfd);
+    }
+    /* Left untouched: the module must fault the pages in itself. */
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * Four pages of some PCI device's memory BAR, mapped through sysfs: a
+ * VM_IO mapping.  NULL where no BAR can be mapped.
+ */
+static void *device_memory(size_t size, char *path, size_t len)
+{
+    struct dirent *d;
+    void *p = NULL;
+    DIR *dir;
+    int i, fd;
+
+    dir = opendir("/sys/bus/pci/devices");
+    while (dir && !p && (d = readdir(dir))) {
+        for (i = 0; i < 6 && !p; i++) {
+            snprintf(path, len, "/sys/bus/pci/devices/%s/resource%d",
+                     d->d_name, i);
+            fd = open(path, O_RDWR | O_CLOEXEC);
+            if (fd < 0) {
+                continue;
+            }
+            p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+            if (p == MAP_FAILED) {
+                p = NULL;
+            }
+            close(fd);
+        }
+    }
+    if (dir) {
+        closedir(dir);
+    }
+    return p;
+}
+
 struct counters {
     uint64_t nr_lent, xen_nr_lent, revocations, lends;
 };
@@ -469,7 +538,7 @@ static void refuse_module(uint16_t domid, uint64_t hole)
     const uint32_t want_flags = PRIVCMD_LEND_FAULT_ZERO |
                                 PRIVCMD_LEND_FAULT_INJECT;
     const size_t pages = 4, size = pages * PAGE;
-    char *mem, *priv, *gone;
+    char *mem, *priv, *gone, *dev, path[300];
     int fd, rc;
 
     mem = memfd_buf(pages, NULL);
@@ -537,6 +606,14 @@ static void refuse_module(uint16_t domid, uint64_t hole)
               lend_region(fd, 1, 0, hole, size, priv), -EACCES);
     expect_rc("refuse.unmapped", "unmapped buffer",
               lend_region(fd, 1, 0, hole, size, gone), -EFAULT);
+    dev = device_memory(size, path, sizeof(path));
+    if (dev) {
+        expect_rc("refuse.device-memory", path,
+                  lend_region(fd, 1, 0, hole, size, dev), -EACCES);
+        munmap(dev, size);
+    } else {
+        skip("refuse.device-memory", "no PCI memory BAR could be mapped");
+    }
 
     /* Two slots over one gpa range. */
     if (expect_rc("refuse.hole-lend", "2 pages at the hole",
@@ -663,7 +740,7 @@ static int cmd_lend(uint16_t domid, uint64_t gpa, uint64_t pages, bool hold)
     struct privcmd_lend_slot_info info;
     struct counters c;
     char name[64], *mem;
-    int fd, memfd, rc;
+    int fd, memfd, dmabuf, rc;
     uint32_t count;
 
     printf("%s: domain %u, gpa 0x%" PRIx64 ", %" PRIu64 " pages\n", cmd,
@@ -730,6 +807,26 @@ static int cmd_lend(uint16_t domid, uint64_t gpa, uint64_t pages, bool hold)
               lend_region(fd, 1, 0, 0, 0, NULL), 0);
     expect_rc(NAME("removed"), "SLOT_INFO after removal",
               lend_info(fd, 1, &info), -ENOENT);
+
+    /* (f) A udmabuf's pages (VM_PFNMAP) lend, and unmapping revokes. */
+    mem = udmabuf_buf(pages, &dmabuf);
+    if (!mem && errno == ENOENT) {
+        skip(NAME("udmabuf"), "no /dev/udmabuf");
+    } else if (!mem) {
+        fail(NAME("udmabuf"), "expected a udmabuf got %s", err_name(-errno));
+    } else if (expect_rc(NAME("udmabuf"), "LEND_REGION of a udmabuf",
+                         lend_region(fd, 1, 0, gpa, size, mem), 0)) {
+        struct counters u = { pages, pages, 0, pages };
+
+        expect_info(NAME("udmabuf-info"), fd, 1, pages, &u);
+        munmap(mem, size);
+        u.revocations = pages;
+        u.nr_lent = u.xen_nr_lent = 0;
+        expect_info(NAME("udmabuf-munmap"), fd, 1, pages, &u);
+        expect_rc(NAME("udmabuf-remove"), "LEND_REGION size 0",
+                  lend_region(fd, 1, 0, 0, 0, NULL), 0);
+        close(dmabuf);
+    }
 #undef NAME
     close(fd);
     close(memfd);

@@ -17,7 +17,8 @@
  *                re-lend, removal, info) and release.  Held across GUP,
  *                allocations and mmu_interval_notifier_insert/remove;
  *                never taken by the notifier.
- *   mmap_lock    read, around the VMA check and get_user_pages().
+ *   mmap_lock    read, around the VMA check, get_user_pages() and the
+ *                walk of a VM_PFNMAP mapping.
  *   slot->lock   one per slot; protects its bitmap of lent pages, their
  *                pfns and its counters, and orders lend against unlend.
  *                Taken by invalidate(), which the kernel calls with
@@ -39,6 +40,7 @@
 #include <linux/bitmap.h>
 #include <linux/build_bug.h>
 #include <linux/fs.h>
+#include <linux/memory_hotplug.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -246,7 +248,12 @@ static const struct mmu_interval_notifier_ops lend_mni_ops = {
 	.invalidate = lend_invalidate,
 };
 
-/* Every VMA of [start, end) must be a writable shared mapping of pages. */
+/*
+ * Every VMA of [start, end) must be a writable shared mapping of RAM:
+ * never VM_IO, which maps device memory.  A VM_PFNMAP one (a udmabuf,
+ * which Mesa's lavapipe exports its memory as) is checked page by page
+ * in lend_get_pfnmap_page().
+ */
 static int lend_check_vmas(struct mm_struct *mm, unsigned long start,
 			   unsigned long end)
 {
@@ -259,12 +266,42 @@ static int lend_check_vmas(struct mm_struct *mm, unsigned long start,
 		if (!vma)
 			return -EFAULT;
 		if (!(vma->vm_flags & VM_SHARED) ||
-		    !(vma->vm_flags & VM_WRITE) ||
-		    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
+		    !(vma->vm_flags & VM_WRITE) || (vma->vm_flags & VM_IO))
 			return -EACCES;
 		addr = vma->vm_end;
 	}
 	return 0;
+}
+
+/*
+ * The page behind @addr of a VM_PFNMAP mapping, with a reference, if it is
+ * ordinary RAM mapped writable: a reference keeps such a page, as it does
+ * not keep device memory.  Faults the address in first if need be.
+ */
+static int lend_get_pfnmap_page(struct vm_area_struct *vma, unsigned long addr,
+				struct page **pagep)
+{
+	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
+	struct page *page;
+	int rc;
+
+	rc = follow_pfnmap_start(&args);
+	if (rc) {
+		rc = fixup_user_fault(vma->vm_mm, addr, FAULT_FLAG_WRITE, NULL);
+		if (rc)
+			return rc;
+		rc = follow_pfnmap_start(&args);
+		if (rc)
+			return rc;
+	}
+	page = args.writable ? pfn_to_online_page(args.pfn) : NULL;
+	if (!page || PageReserved(page) || is_zone_device_page(page) ||
+	    !folio_try_get(page_folio(page)))
+		rc = -EACCES;
+	else
+		*pagep = page;
+	follow_pfnmap_end(&args);
+	return rc;
 }
 
 static int lend_check_range(struct mm_struct *mm, unsigned long start,
@@ -284,6 +321,8 @@ static int lend_check_range(struct mm_struct *mm, unsigned long start,
 static int lend_get_pages(struct mm_struct *mm, unsigned long va,
 			  unsigned int nr, struct page **pages)
 {
+	struct vm_area_struct *vma;
+	unsigned long addr;
 	unsigned int got = 0;
 	long n;
 	int rc;
@@ -293,8 +332,17 @@ static int lend_get_pages(struct mm_struct *mm, unsigned long va,
 		return rc;
 	rc = lend_check_vmas(mm, va, va + ((unsigned long)nr << PAGE_SHIFT));
 	while (!rc && got < nr) {
-		n = get_user_pages(va + ((unsigned long)got << PAGE_SHIFT),
-				   nr - got, FOLL_WRITE, pages + got);
+		addr = va + ((unsigned long)got << PAGE_SHIFT);
+		vma = vma_lookup(mm, addr);
+		if (vma->vm_flags & VM_PFNMAP) {
+			rc = lend_get_pfnmap_page(vma, addr, pages + got);
+			if (!rc)
+				got++;
+			continue;
+		}
+		n = get_user_pages(addr, min_t(unsigned long, nr - got,
+					       (vma->vm_end - addr) >> PAGE_SHIFT),
+				   FOLL_WRITE, pages + got);
 		if (n > 0)
 			got += n;
 		else
