@@ -46,6 +46,9 @@ done
 
 {
     cat <<EOS
+..
+   SPDX-License-Identifier: GPL-2.0-or-later
+
 On Xen
 ------
 
