@@ -583,40 +583,52 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
 }
 
 /*
+ * The host memory of @blob: the per-blob region's, or virglrenderer's
+ * mapped for the caller, who unmaps it after when *@unmap.  0 or -errno.
+ */
+static int virtio_gpu_xen_lend_blob_memory(VirtIOGPUXenLendBlob *blob,
+                                           void **data, uint64_t *size,
+                                           bool *unmap)
+{
+    *unmap = !blob->region;
+    if (blob->region) {
+        *data = memory_region_get_ram_ptr(&blob->region->mr);
+        *size = blob->map_size;
+        return 0;
+    }
+    return virgl_renderer_resource_map(blob->resource_id, data, size);
+}
+
+/*
  * Copy the first @len bytes of a Venus blob: its memory is
- * virglrenderer's, reached through the window while it is mapped there,
- * through the guest's pages for a guest blob, or else mapped for the
- * copy.  res->blob, which QEMU's 2D code reads, is NULL for these.
+ * virglrenderer's, or the guest's own pages for a guest blob.  res->blob,
+ * which QEMU's 2D code reads, is NULL for these.
  */
 static bool virtio_gpu_xen_lend_read_blob(VirtIOGPU *g,
                                           VirtIOGPUXenLendBlob *blob,
                                           void *buf, size_t len)
 {
-    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
     struct virtio_gpu_simple_resource *res;
     uint64_t size;
+    bool unmap;
     void *data;
 
     if (len > blob->size) {
         return false;
     }
-    if (blob->mapped) {
-        data = blob->region ? memory_region_get_ram_ptr(&blob->region->mr)
-                            : xl->window + blob->offset;
-        memcpy(buf, data, len);
-        return true;
-    }
     res = virtio_gpu_find_resource(g, blob->resource_id);
-    if (res && res->iov_cnt) {
+    if (!blob->region && res && res->iov_cnt) {
         return iov_to_buf(res->iov, res->iov_cnt, 0, buf, len) == len;
     }
-    if (virgl_renderer_resource_map(blob->resource_id, &data, &size)) {
+    if (virtio_gpu_xen_lend_blob_memory(blob, &data, &size, &unmap)) {
         return false;
     }
     if (size >= len) {
         memcpy(buf, data, len);
     }
-    virgl_renderer_resource_unmap(blob->resource_id);
+    if (unmap) {
+        virgl_renderer_resource_unmap(blob->resource_id);
+    }
     return size >= len;
 }
 
@@ -928,6 +940,7 @@ static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
     uint64_t offset, length, size;
     uint32_t resource_id;
     unsigned byte;
+    bool unmap;
     void *data;
     int ret;
 
@@ -942,17 +955,11 @@ static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
         error_setg(errp, "no blob resource %" PRIu32, resource_id);
         return;
     }
-    if (blob->region) {
-        /* virglrenderer's mapping, which the per-blob region shows */
-        data = memory_region_get_ram_ptr(&blob->region->mr);
-        size = blob->map_size;
-    } else {
-        ret = virgl_renderer_resource_map(resource_id, &data, &size);
-        if (ret) {
-            error_setg_errno(errp, -ret, "cannot map resource %" PRIu32,
-                             resource_id);
-            return;
-        }
+    ret = virtio_gpu_xen_lend_blob_memory(blob, &data, &size, &unmap);
+    if (ret) {
+        error_setg_errno(errp, -ret, "cannot map resource %" PRIu32,
+                         resource_id);
+        return;
     }
     if (offset > size || length > size - offset) {
         error_setg(errp, "0x%" PRIx64 "+0x%" PRIx64 " is outside the"
@@ -960,7 +967,7 @@ static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
     } else {
         memset((uint8_t *)data + offset, byte, length);
     }
-    if (!blob->region) {
+    if (unmap) {
         virgl_renderer_resource_unmap(resource_id);
     }
 }
