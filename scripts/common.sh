@@ -26,6 +26,51 @@ QEMU_BUILD=$QEMU_SRC/build    # inside the sysroot
 log() { printf '[vgxl] %s\n' "$*" >&2; }
 die() { printf '[vgxl] error: %s\n' "$*" >&2; exit 1; }
 
+# spawn CMD...: run CMD in the background, as "CMD &" does, but in a
+# process group of its own ($! names both), which the script stops when
+# it exits for any reason: its end, an error, Ctrl-C or SIGTERM.  Killing
+# $! alone would stop only the first process of a chain such as in_root's
+# unshare, chroot and timeout, and leave QEMU running.  What runs in the
+# group must not start groups of its own: "timeout --foreground".
+SPAWNED=
+spawn() {
+    if [ -z "$SPAWNED" ]; then
+        trap stop_spawned EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+    fi
+    set -m
+    "$@" &
+    set +m
+    SPAWNED="$SPAWNED $!"
+}
+
+# Whether process group $1 has a process that is not a zombie.
+group_alive() {
+    ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 }
+                                         END { exit !f }'
+}
+
+# stop_group PGID: SIGTERM, and SIGKILL for what is left 15 s later.
+stop_group() {
+    local _
+    kill -TERM -- "-$1" 2>/dev/null || return 0
+    for _ in $(seq 30); do
+        group_alive "$1" || return 0
+        sleep 0.5
+    done
+    log "process group $1 ignored SIGTERM for 15 s: SIGKILL"
+    kill -KILL -- "-$1" 2>/dev/null || true
+}
+
+stop_spawned() {
+    local g
+    for g in $SPAWNED; do
+        stop_group "$g"
+    done
+    SPAWNED=
+}
+
 # The host's own Debian mirror, from its apt configuration.
 host_mirror() {
     local uri

@@ -47,8 +47,11 @@ boot_timeout=${VGXL_XEN_BOOT_TIMEOUT:-300}
     die "no guest image: run scripts/guest-image.sh"
 
 # Spell every step out for dom0 and give each try a deadline: its
-# verdict time plus xl create (up to 300 s) and the teardown.
+# verdict time plus xl create (up to 300 s) and the teardown.  QEMU
+# lives no longer than the boot, every try of every step and dom0's
+# shutdown: $limit.
 steps=
+limit=$((boot_timeout + 120))
 declare -A budget
 for s in "$@"; do
     IFS=: read -r kind a b c d <<<"$s"
@@ -75,6 +78,8 @@ for s in "$@"; do
     esac
     steps=${steps:+$steps+}$s
     budget[$s]=$((t + 420))
+    # A step is tried four times at most (xen-dom0.sh).
+    limit=$((limit + 4 * budget[$s]))
 done
 
 rm -rf "$results"
@@ -99,7 +104,8 @@ dom0_args="console=hvc0 loglevel=4 vgxl.steps=${steps//,/,,}"
 cpu=${VGXL_XEN_CPU:-qemu64,+svm,+npt,-rdtscp}
 args=(-accel "tcg,thread=${VGXL_XEN_TCG_THREAD:-multi}" -cpu "$cpu"
       -m 3G -smp "${VGXL_XEN_SMP:-2}" -nodefaults -display none -no-reboot
-      -serial file:/results/xen-serial.log
+      -chardev "file,id=com1,path=/results/xen-serial.log,input-path=/results/xen-serial.in"
+      -serial chardev:com1 -pidfile /results/qemu.pid
       -qmp unix:/results/qmp.sock,server=on,wait=off
       -kernel "/xen/boot/$hypervisor" -append "$(echo $xen_args)"
       -initrd "/xen/boot/vmlinuz $dom0_args,/xen/boot/initrd.img")
@@ -117,9 +123,13 @@ elapsed() {
     awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }'
 }
 
-in_root "$SYSROOT" timeout -k 10 $((boot_timeout + 36000)) \
+# Xen's console input, held open here so that QEMU's open does not
+# block: a stuck stage sends it debug keys.
+mkfifo "$results/xen-serial.in"
+exec 3<>"$results/xen-serial.in"
+spawn in_root "$SYSROOT" timeout --foreground -k 10 "$limit" \
     "$QEMU_BUILD/qemu-system-x86_64" "${args[@]}" \
-    </dev/null >"$results/qemu.log" 2>&1 &
+    </dev/null >"$results/qemu.log" 2>&1
 qemu=$!
 
 # Every stage has a deadline: the boot to dom0's toolstack, then each
@@ -131,6 +141,9 @@ nlines=0
 while [ -z "$status" ]; do
     sleep 1
     now=$(elapsed)
+    # QEMU removes its pid file when it exits: keep the pid for checks.
+    [ -s "$results/l0-qemu.pid" ] ||
+        cp "$results/qemu.pid" "$results/l0-qemu.pid" 2>/dev/null || true
     while read -r _ event; do
         nlines=$((nlines + 1))
         log "t=${now}s dom0: $event"
@@ -155,9 +168,22 @@ while [ -z "$status" ]; do
     fi
 done
 
+# A stuck stage: before QEMU goes, Xen's debug keys write what every
+# CPU and vCPU was doing to xen-serial.log (three CTRL-a switch the
+# console's input from dom0 to Xen).
+case $status in
+timeout*)
+    log "Xen's state at the timeout: debug keys 0 d q r in xen-debug-keys.log"
+    serial_before=$(stat -c %s "$results/xen-serial.log")
+    printf '\001\001\0010dqr' >&3
+    sleep 10
+    tail -c +$((serial_before + 1)) "$results/xen-serial.log" \
+        >"$results/xen-debug-keys.log" ;;
+esac
 # dom0 powered off, or is stuck: QEMU is not needed any more.
-kill $qemu 2>/dev/null || true
+stop_group $qemu
 wait $qemu 2>/dev/null || true
+exec 3>&-
 log "Xen run: ${status} after $(elapsed)s"
 
 # Verdicts: the last try of each step counts.
@@ -186,7 +212,11 @@ tail_of() {
     tail -n "${2:-30}" "$1" | tr -d '\r' | sed 's/^/    /' >&2
 }
 tail_of "$results/qemu.log" 10
-tail_of "$results/xen-serial.log" 40
+serial_before=${serial_before:-$(stat -c %s "$results/xen-serial.log" \
+                                     2>/dev/null || echo 0)}
+head -c "$serial_before" "$results/xen-serial.log" \
+    >"$results/xen-serial-before-keys.log" 2>/dev/null || true
+tail_of "$results/xen-serial-before-keys.log" 40
 tail_of "$results/dom0.log" 30
 for d in "$results"/[0-9]*; do
     [ -d "$d" ] || continue

@@ -28,11 +28,12 @@ lend() {
 # The stress runs while a QMP client revokes every slot again and again;
 # the guest must see no wrong byte and the counters must show the faults.
 stress_revoked() {
-    local stats
-    "$TOP/scripts/run-guest.sh" stress $(lend emulated) &
+    local stats pid
+    spawn "$TOP/scripts/run-guest.sh" stress $(lend emulated)
+    pid=$!
     stats=$(python3 "$TOP/scripts/qmp.py" "$GUEST/run/stress.qmp" \
             revoke-loop 600)
-    wait $! || return 1
+    wait $pid || return 1
     log "lend-stats at the end: $stats"
     python3 -c 'import json, sys
 s = json.loads(sys.argv[1])
@@ -44,7 +45,7 @@ sys.exit(not (s["revocations"] > 0 and s["faults"] > 0 and
 console() {
     local ppm=$GUEST/run/console.ppm pid
     rm -f "$ppm" "$GUEST/log/console.log"
-    "$TOP/scripts/run-guest.sh" console &
+    spawn "$TOP/scripts/run-guest.sh" console
     pid=$!
     for _ in $(seq 300); do
         grep -q VGXL-SCREENDUMP-READY "$GUEST/log/console.log" 2>/dev/null &&

@@ -187,6 +187,30 @@ find_step() {
 }
 
 #
+# A stage past its deadline: run-xen.sh stops the QEMU it started (once
+# it stopped only the chroot wrapper, and QEMU idled on for hours), and
+# Xen's debug keys record what it was doing.  A boot given 10 s times
+# out: dom0 needs 15 s and more to reach its toolstack.
+#
+stuck=$XEN/runs/xen-suite-$(date +%Y%m%d-%H%M%S)-deadline
+name="deadline: a stage that times out leaves no QEMU behind"
+if VGXL_XEN_BOOT_TIMEOUT=10 "$TOP/scripts/run-xen.sh" --results "$stuck" \
+        refuse:privcmd 2>"$stuck.log"; then
+    fail "$name" "a 10 s boot passed; see $stuck.log"
+elif ! grep -q "timeout in boot" "$stuck.log"; then
+    fail "$name" "no boot timeout; see $stuck.log"
+elif ! pid=$(cat "$stuck/l0-qemu.pid" 2>/dev/null) || [ -z "$pid" ]; then
+    fail "$name" "QEMU wrote no pid; see $stuck/qemu.log"
+elif [ -d "/proc/$pid" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$pid/stat"; then
+    kill -KILL "$pid"
+    fail "$name" "QEMU $pid was still running (killed now)"
+elif ! grep -q "'d' pressed" "$stuck/xen-debug-keys.log"; then
+    fail "$name" "Xen's debug keys left no dump; see $stuck"
+else
+    pass "$name" "QEMU $pid gone, Xen's state in $stuck/xen-debug-keys.log"
+fi
+
+#
 # Stock Xen.
 #
 stage stock $stock
