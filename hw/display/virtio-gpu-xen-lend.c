@@ -454,6 +454,213 @@ static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
     virtio_gpu_virgl_process_cmd(g, cmd);
 }
 
+/*
+ * The host memory of @blob: the per-blob region's, or virglrenderer's
+ * mapped for the caller, who unmaps it after when *@unmap.  0 or -errno.
+ */
+static int virtio_gpu_xen_lend_blob_memory(VirtIOGPUXenLendBlob *blob,
+                                           void **data, uint64_t *size,
+                                           bool *unmap)
+{
+    *unmap = !blob->region;
+    if (blob->region) {
+        *data = memory_region_get_ram_ptr(&blob->region->mr);
+        *size = blob->map_size;
+        return 0;
+    }
+    return virgl_renderer_resource_map(blob->resource_id, data, size);
+}
+
+/*
+ * Copy @rows rows of @len bytes of a Venus blob, the first at @offset and
+ * each @stride bytes after the one before, to @dst, @dst_stride bytes
+ * apart.  The blob's memory is virglrenderer's, or the guest's own pages
+ * for a guest blob: res->blob, which QEMU's 2D code reads, is NULL for
+ * these.  Callers' geometry is 32-bit, so @offset + @stride * @rows cannot
+ * wrap.
+ */
+static bool virtio_gpu_xen_lend_read_blob(VirtIOGPU *g,
+                                          VirtIOGPUXenLendBlob *blob,
+                                          uint64_t offset, uint64_t stride,
+                                          size_t len, uint32_t rows,
+                                          uint8_t *dst, size_t dst_stride)
+{
+    struct virtio_gpu_simple_resource *res;
+    uint64_t end, size;
+    uint32_t i;
+    bool unmap;
+    void *data;
+
+    if (!rows) {
+        return true;
+    }
+    end = offset + stride * (rows - 1) + len;
+    if (end > blob->size) {
+        return false;
+    }
+    res = virtio_gpu_find_resource(g, blob->resource_id);
+    if (!blob->region && res && res->iov_cnt) {
+        for (i = 0; i < rows; i++) {
+            if (iov_to_buf(res->iov, res->iov_cnt, offset + i * stride,
+                           dst + i * dst_stride, len) != len) {
+                return false;
+            }
+        }
+        return true;
+    }
+    if (virtio_gpu_xen_lend_blob_memory(blob, &data, &size, &unmap)) {
+        return false;
+    }
+    for (i = 0; end <= size && i < rows; i++) {
+        memcpy(dst + i * dst_stride, (uint8_t *)data + offset + i * stride,
+               len);
+    }
+    if (unmap) {
+        virgl_renderer_resource_unmap(blob->resource_id);
+    }
+    return end <= size;
+}
+
+/*
+ * With virgl off no console has GL, so a blob is shown the 2D way: the
+ * surface of its scanout holds a copy, taken on SET_SCANOUT_BLOB and on
+ * each RESOURCE_FLUSH.  A copy, because the blob's memory may be
+ * scattered guest pages, or virglrenderer's mapped only for a moment.
+ */
+
+/* Copy (@x, @y)+@w,@h of what @fb frames in @blob into @ds, at (@x, @y). */
+static bool virtio_gpu_xen_lend_show_blob(VirtIOGPU *g,
+                                          VirtIOGPUXenLendBlob *blob,
+                                          struct virtio_gpu_framebuffer *fb,
+                                          DisplaySurface *ds, uint32_t x,
+                                          uint32_t y, uint32_t w, uint32_t h)
+{
+    uint32_t bpp = DIV_ROUND_UP(PIXMAN_FORMAT_BPP(fb->format), 8);
+    size_t stride = surface_stride(ds);
+
+    return virtio_gpu_xen_lend_read_blob(g, blob,
+                                         fb->offset +
+                                         (uint64_t)y * fb->stride +
+                                         (uint64_t)x * bpp,
+                                         fb->stride, (size_t)w * bpp, h,
+                                         (uint8_t *)surface_data(ds) +
+                                         y * stride + x * bpp, stride);
+}
+
+static void
+virtio_gpu_xen_lend_set_scanout_blob(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
+                                     struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_simple_resource *res;
+    struct virtio_gpu_framebuffer fb = { 0 };
+    struct virtio_gpu_set_scanout_blob ss;
+    struct virtio_gpu_scanout *s;
+    pixman_image_t *image;
+    DisplaySurface *ds;
+
+    VIRTIO_GPU_FILL_CMD(ss);
+    virtio_gpu_scanout_blob_bswap(&ss);
+    if (ss.scanout_id >= g->parent_obj.conf.max_outputs) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: no scanout %" PRIu32 "\n",
+                      __func__, ss.scanout_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID;
+        return;
+    }
+    /* Upstream's checks: the rectangle, the format, the blob's size. */
+    if (!virtio_gpu_check_scanout_bounds(ss.scanout_id, ss.resource_id,
+                                         ss.width, ss.height, &ss.r,
+                                         &cmd->error)) {
+        return;
+    }
+    if (!virtio_gpu_scanout_blob_to_fb(&fb, &ss, blob->size)) {
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+
+    /* No larger than the blob: the checks bound it by stride * height. */
+    image = pixman_image_create_bits(fb.format, ss.r.width, ss.r.height,
+                                     NULL, 0);
+    if (!image) {
+        cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+        return;
+    }
+    ds = qemu_create_displaysurface_pixman(image);
+    pixman_image_unref(image);
+    if (!virtio_gpu_xen_lend_show_blob(g, blob, &fb, ds, 0, 0, ss.r.width,
+                                       ss.r.height)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read blob %" PRIu32 "\n",
+                      __func__, ss.resource_id);
+        qemu_free_displaysurface(ds);
+        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+        return;
+    }
+
+    s = &g->parent_obj.scanout[ss.scanout_id];
+    s->ds = ds;
+    dpy_gfx_replace_surface(s->con, ds);
+    g->parent_obj.enable = 1;
+    res = virtio_gpu_find_resource(g, ss.resource_id);
+    virtio_gpu_update_scanout(g, ss.scanout_id, res, &fb, &ss.r);
+}
+
+static void
+virtio_gpu_xen_lend_resource_flush(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
+                                   struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_resource_flush rf;
+    struct virtio_gpu_scanout *s;
+    uint64_t x0, y0, x1, y1;
+    bool shown = false;
+    uint32_t i;
+
+    VIRTIO_GPU_FILL_CMD(rf);
+    virtio_gpu_bswap_32(&rf, sizeof(rf));
+    for (i = 0; i < g->parent_obj.conf.max_outputs; i++) {
+        s = &g->parent_obj.scanout[i];
+        if (s->resource_id != rf.resource_id || !s->ds) {
+            continue;
+        }
+        /* What the scanout shows of the flushed rectangle. */
+        x0 = MAX(rf.r.x, (uint32_t)s->x);
+        y0 = MAX(rf.r.y, (uint32_t)s->y);
+        x1 = MIN((uint64_t)rf.r.x + rf.r.width, (uint64_t)s->x + s->width);
+        y1 = MIN((uint64_t)rf.r.y + rf.r.height, (uint64_t)s->y + s->height);
+        if (x0 >= x1 || y0 >= y1) {
+            continue;
+        }
+        if (!virtio_gpu_xen_lend_show_blob(g, blob, &s->fb, s->ds,
+                                           x0 - s->x, y0 - s->y, x1 - x0,
+                                           y1 - y0)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read blob %" PRIu32
+                          "\n", __func__, rf.resource_id);
+            cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+            return;
+        }
+        dpy_gfx_update(s->con, x0 - s->x, y0 - s->y, x1 - x0, y1 - y0);
+        shown = true;
+    }
+    if (!shown) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: flush of blob %" PRIu32
+                      " at (%" PRIu32 ",%" PRIu32 ")+%" PRIu32 ",%" PRIu32
+                      " is outside every scanout\n", __func__,
+                      rf.resource_id, rf.r.x, rf.r.y, rf.r.width,
+                      rf.r.height);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+    }
+}
+
+/* A blob that goes is no longer shown, as a 2D resource that goes. */
+static void virtio_gpu_xen_lend_hide_blob(VirtIOGPU *g, uint32_t resource_id)
+{
+    uint32_t i;
+
+    for (i = 0; i < g->parent_obj.conf.max_outputs; i++) {
+        if (g->parent_obj.scanout[i].resource_id == resource_id) {
+            virtio_gpu_disable_scanout(g, i);
+        }
+    }
+}
+
 /* The resource a 2D command names, or 0 when it names none. */
 static uint32_t
 virtio_gpu_xen_lend_2d_resource(struct virtio_gpu_ctrl_command *cmd)
@@ -476,6 +683,9 @@ virtio_gpu_xen_lend_2d_resource(struct virtio_gpu_ctrl_command *cmd)
         break;
     case VIRTIO_GPU_CMD_SET_SCANOUT:
         off = offsetof(struct virtio_gpu_set_scanout, resource_id);
+        break;
+    case VIRTIO_GPU_CMD_SET_SCANOUT_BLOB:
+        off = offsetof(struct virtio_gpu_set_scanout_blob, resource_id);
         break;
     case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
         off = offsetof(struct virtio_gpu_resource_flush, resource_id);
@@ -507,6 +717,7 @@ static bool virtio_gpu_xen_lend_is_2d(VirtIOGPU *g,
     case VIRTIO_GPU_CMD_RESOURCE_DETACH_BACKING:
     case VIRTIO_GPU_CMD_TRANSFER_TO_HOST_2D:
     case VIRTIO_GPU_CMD_SET_SCANOUT:
+    case VIRTIO_GPU_CMD_SET_SCANOUT_BLOB:
     case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
         resource_id = virtio_gpu_xen_lend_2d_resource(cmd);
         return !virtio_gpu_xen_lend_find_blob(VIRTIO_GPU_XEN_LEND(g),
@@ -522,6 +733,7 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
     VirtIOGPUXenLendBlob *blob;
     uint32_t resource_id;
+    bool answer = false;    /* answered here, not by virglrenderer */
 
     VIRTIO_GPU_FILL_CMD(cmd->cmd_hdr);
 
@@ -544,6 +756,23 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
         if (!virtio_gpu_xen_lend_unmap_blob(g, cmd)) {
             return;         /* suspended until the region is gone */
         }
+        answer = true;
+        break;
+    case VIRTIO_GPU_CMD_SET_SCANOUT_BLOB:
+    case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
+        if (virtio_gpu_xen_lend_virgl_on(g)) {
+            virtio_gpu_virgl_process_cmd(g, cmd);
+            break;
+        }
+        /* A blob's: virgl's way would ask a console with no GL for GL. */
+        resource_id = virtio_gpu_xen_lend_2d_resource(cmd);
+        blob = virtio_gpu_xen_lend_find_blob(xl, resource_id);
+        if (cmd->cmd_hdr.type == VIRTIO_GPU_CMD_SET_SCANOUT_BLOB) {
+            virtio_gpu_xen_lend_set_scanout_blob(g, blob, cmd);
+        } else {
+            virtio_gpu_xen_lend_resource_flush(g, blob, cmd);
+        }
+        answer = true;
         break;
     case VIRTIO_GPU_CMD_RESOURCE_CREATE_3D:
         if (!virtio_gpu_xen_lend_virgl_on(g)) {
@@ -562,6 +791,9 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
             if (!virtio_gpu_xen_lend_unmap_memory(xl, blob, true)) {
                 return;     /* suspended until the region is gone */
             }
+            if (!virtio_gpu_xen_lend_virgl_on(g)) {
+                virtio_gpu_xen_lend_hide_blob(g, resource_id);
+            }
             g_hash_table_remove(xl->blobs, GUINT_TO_POINTER(resource_id));
         }
         virtio_gpu_virgl_process_cmd(g, cmd);
@@ -576,60 +808,10 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
     }
     if (cmd->error) {
         virtio_gpu_ctrl_response_nodata(g, cmd, cmd->error);
-    } else if (cmd->cmd_hdr.type == VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB) {
+    } else if (answer) {
         /* Done synchronously: the response also signals any fence. */
         virtio_gpu_ctrl_response_nodata(g, cmd, VIRTIO_GPU_RESP_OK_NODATA);
     }
-}
-
-/*
- * The host memory of @blob: the per-blob region's, or virglrenderer's
- * mapped for the caller, who unmaps it after when *@unmap.  0 or -errno.
- */
-static int virtio_gpu_xen_lend_blob_memory(VirtIOGPUXenLendBlob *blob,
-                                           void **data, uint64_t *size,
-                                           bool *unmap)
-{
-    *unmap = !blob->region;
-    if (blob->region) {
-        *data = memory_region_get_ram_ptr(&blob->region->mr);
-        *size = blob->map_size;
-        return 0;
-    }
-    return virgl_renderer_resource_map(blob->resource_id, data, size);
-}
-
-/*
- * Copy the first @len bytes of a Venus blob: its memory is
- * virglrenderer's, or the guest's own pages for a guest blob.  res->blob,
- * which QEMU's 2D code reads, is NULL for these.
- */
-static bool virtio_gpu_xen_lend_read_blob(VirtIOGPU *g,
-                                          VirtIOGPUXenLendBlob *blob,
-                                          void *buf, size_t len)
-{
-    struct virtio_gpu_simple_resource *res;
-    uint64_t size;
-    bool unmap;
-    void *data;
-
-    if (len > blob->size) {
-        return false;
-    }
-    res = virtio_gpu_find_resource(g, blob->resource_id);
-    if (!blob->region && res && res->iov_cnt) {
-        return iov_to_buf(res->iov, res->iov_cnt, 0, buf, len) == len;
-    }
-    if (virtio_gpu_xen_lend_blob_memory(blob, &data, &size, &unmap)) {
-        return false;
-    }
-    if (size >= len) {
-        memcpy(buf, data, len);
-    }
-    if (unmap) {
-        virgl_renderer_resource_unmap(blob->resource_id);
-    }
-    return size >= len;
 }
 
 static void virtio_gpu_xen_lend_update_cursor_data(VirtIOGPU *g,
@@ -650,8 +832,9 @@ static void virtio_gpu_xen_lend_update_cursor_data(VirtIOGPU *g,
         virtio_gpu_update_cursor_data(g, s, resource_id);
         return;
     }
-    if (!virtio_gpu_xen_lend_read_blob(g, blob, c->data,
-                                       c->width * c->height * 4)) {
+    if (!virtio_gpu_xen_lend_read_blob(g, blob, 0, 0,
+                                       c->width * c->height * 4, 1,
+                                       (uint8_t *)c->data, 0)) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read a %dx%d cursor from "
                       "blob %" PRIu32 "\n", __func__, c->width, c->height,
                       resource_id);

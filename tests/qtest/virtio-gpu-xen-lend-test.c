@@ -510,6 +510,238 @@ static void test_guest_blob_cursor(void *obj, void *data,
     unlink(cursor_trace);
 }
 
+#define SCANOUT_W 64
+#define SCANOUT_H 32
+
+static uint32_t gpu_scanout_blob(GPUTest *t,
+                                 struct virtio_gpu_set_scanout_blob *sb)
+{
+    sb->hdr.type = VIRTIO_GPU_CMD_SET_SCANOUT_BLOB;
+    return gpu_cmd(t, sb, sizeof(*sb), NULL, 0);
+}
+
+static uint32_t gpu_flush(GPUTest *t, uint32_t res, uint32_t x, uint32_t y,
+                          uint32_t w, uint32_t h)
+{
+    struct virtio_gpu_resource_flush rf = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_FLUSH,
+        .r = { .x = x, .y = y, .width = w, .height = h },
+        .resource_id = res,
+    };
+
+    return gpu_cmd(t, &rf, sizeof(rf), NULL, 0);
+}
+
+/* Pixel (x, y) of picture @seed, as B8G8R8X8 bytes in memory. */
+static uint32_t pattern_pixel(int x, int y, uint8_t seed)
+{
+    return (uint32_t)(x * 4 + seed) | (uint32_t)(y * 8 + seed) << 8 |
+           (uint32_t)((x ^ y) + seed) << 16 | 0xffu << 24;
+}
+
+/* Picture @seed, one row of @size bytes each @stride bytes from @offset. */
+static uint8_t *pattern(uint8_t seed, uint64_t offset, uint32_t stride,
+                        size_t size)
+{
+    uint8_t *buf = g_malloc0(size);
+    uint32_t px;
+    int x, y;
+
+    for (y = 0; y < SCANOUT_H; y++) {
+        for (x = 0; x < SCANOUT_W; x++) {
+            px = cpu_to_le32(pattern_pixel(x, y, seed));
+            memcpy(buf + offset + y * stride + x * 4, &px, 4);
+        }
+    }
+    return buf;
+}
+
+/* Whether the console of scanout 0 shows picture @seed, by screendump. */
+static void assert_shows(GPUTest *t, uint8_t seed)
+{
+    g_autofree char *path = g_strdup_printf("%s/virtio-gpu-xen-lend-%d.ppm",
+                                            g_get_tmp_dir(), getpid());
+    g_autofree char *header = g_strdup_printf("P6\n%d %d\n255\n", SCANOUT_W,
+                                              SCANOUT_H);
+    g_autofree char *ppm = NULL;
+    const uint8_t *rgb;
+    uint32_t px;
+    size_t len;
+    QDict *resp;
+    int x, y;
+
+    resp = qtest_qmp(t->qts, "{'execute': 'screendump', 'arguments':"
+                     " {'filename': %s, 'device': 'gpu'}}", path);
+    g_assert_false(qdict_haskey(resp, "error"));
+    qobject_unref(resp);
+    g_assert_true(g_file_get_contents(path, &ppm, &len, NULL));
+    unlink(path);
+    g_assert_cmpuint(len, ==, strlen(header) + SCANOUT_W * SCANOUT_H * 3);
+    g_assert_cmpmem(ppm, strlen(header), header, strlen(header));
+    rgb = (uint8_t *)ppm + strlen(header);
+    for (y = 0; y < SCANOUT_H; y++) {
+        for (x = 0; x < SCANOUT_W; x++, rgb += 3) {
+            px = pattern_pixel(x, y, seed);
+            g_assert_cmphex(rgb[0] << 16 | rgb[1] << 8 | rgb[2], ==,
+                            px & 0xffffff);
+        }
+    }
+}
+
+/* The guest-error log of the scanout tests. */
+static char *scanout_log;
+
+static void *scanout_log_before(GString *cmd_line, void *arg)
+{
+    unlink(scanout_log);
+    g_string_append_printf(cmd_line, " -d guest_errors -D %s ", scanout_log);
+    return arg;
+}
+
+static void assert_logged(const char *what)
+{
+    g_autofree char *log = NULL;
+
+    g_assert_true(g_file_get_contents(scanout_log, &log, NULL, NULL));
+    g_assert_nonnull(strstr(log, what));
+}
+
+/*
+ * A Venus blob scanned out with Venus alone: no GL console shows it, so
+ * the 2D console must (an assert in dpy_gl_update() once), and bad
+ * geometry is refused with the device still working.  @data: how the
+ * guest writes the blob, "window" (mapped) or "guest" (its own pages,
+ * scattered).
+ */
+static void test_blob_scanout(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const bool guest = !strcmp(data, "guest");
+    const uint32_t res = 10, stride = (SCANOUT_W + 16) * 4;
+    const uint64_t offset = PAGE + 64, size = 4 * PAGE;
+    struct virtio_gpu_set_scanout_blob sb = {
+        .r = { .width = SCANOUT_W, .height = SCANOUT_H },
+        .resource_id = res,
+        .width = SCANOUT_W,
+        .height = SCANOUT_H,
+        .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM,
+        .strides = { stride },
+        .offsets = { offset },
+    };
+    struct {
+        struct virtio_gpu_resource_create_blob cb;
+        struct virtio_gpu_mem_entry ent[2];
+    } QEMU_PACKED gb = {
+        .cb.hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB,
+        .cb.hdr.ctx_id = VENUS_CTX,
+        .cb.resource_id = res,
+        .cb.blob_mem = VIRTIO_GPU_BLOB_MEM_GUEST,
+        .cb.blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_SHAREABLE,
+        .cb.size = size,
+        .cb.nr_entries = 2,
+        .ent = { { .length = size / 2 }, { .length = size / 2 } },
+    };
+    struct virtio_gpu_set_scanout_blob bad;
+    struct virtio_gpu_ctrl_hdr info = {
+        .type = VIRTIO_GPU_CMD_GET_DISPLAY_INFO,
+    };
+    struct virtio_gpu_resp_display_info dinfo;
+    uint64_t pages[3];
+    QPCIBar window;
+    GPUTest t;
+    int i;
+
+    gpu_start(&t, obj, alloc);
+    window = gpu_window(&t, NULL);
+    if (guest) {
+        /* Two halves apart in guest memory: rows straddle them. */
+        for (i = 0; i < 3; i++) {
+            pages[i] = guest_alloc(alloc, size / 2);
+        }
+        gb.ent[0].addr = pages[0];
+        gb.ent[1].addr = pages[2];
+        g_assert_cmphex(gpu_ctx_create(&t, VENUS_CTX,
+                                       VIRTIO_GPU_CAPSET_VENUS), ==,
+                        VIRTIO_GPU_RESP_OK_NODATA);
+        g_assert_cmphex(gpu_cmd(&t, &gb, sizeof(gb), NULL, 0), ==,
+                        VIRTIO_GPU_RESP_OK_NODATA);
+    } else {
+        gpu_venus_blob(&t, res, size);
+        g_assert_cmphex(gpu_map(&t, res, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    }
+
+    for (i = 1; i <= 2; i++) {
+        g_autofree uint8_t *pic = pattern(i * 0x40, offset, stride, size);
+
+        if (guest) {
+            qtest_memwrite(t.qts, pages[0], pic, size / 2);
+            qtest_memwrite(t.qts, pages[2], pic + size / 2, size / 2);
+        } else {
+            qpci_memwrite(t.pdev, window, 0, pic, size);
+        }
+        if (i == 1) {
+            g_assert_cmphex(gpu_scanout_blob(&t, &sb), ==,
+                            VIRTIO_GPU_RESP_OK_NODATA);
+        }
+        g_assert_cmphex(gpu_flush(&t, res, 0, 0, SCANOUT_W, SCANOUT_H), ==,
+                        VIRTIO_GPU_RESP_OK_NODATA);
+        assert_shows(&t, i * 0x40);
+    }
+
+    /* Geometry outside the blob or the framebuffer, and bad fields. */
+    bad = sb;
+    bad.offsets[0] = size - stride * SCANOUT_H + 1;
+    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+    assert_logged("invalid fb bounds");
+    bad = sb;
+    bad.strides[0] = SCANOUT_W * 4 - 4;
+    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+    assert_logged("too small for width");
+    bad = sb;
+    bad.r.x = 1;
+    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+    assert_logged("illegal scanout 0 bounds");
+    bad = sb;
+    bad.format = 0x1234;
+    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+    assert_logged("couldn't handle guest format");
+    bad = sb;
+    bad.scanout_id = 16;
+    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID);
+    assert_logged("no scanout 16");
+    bad = sb;
+    bad.resource_id = 99;
+    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
+    g_assert_cmphex(gpu_flush(&t, res, SCANOUT_W, 0, 16, 16), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
+    assert_logged("outside every scanout");
+    g_assert_cmphex(gpu_flush(&t, 99, 0, 0, 16, 16), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
+
+    /* The device still works, and still shows the blob. */
+    g_assert_cmphex(gpu_flush(&t, res, 0, 0, SCANOUT_W, SCANOUT_H), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    assert_shows(&t, 0x80);
+    g_assert_cmphex(gpu_cmd(&t, &info, sizeof(info), &dinfo, sizeof(dinfo)),
+                    ==, VIRTIO_GPU_RESP_OK_DISPLAY_INFO);
+
+    /* Gone, the blob is no longer shown. */
+    g_assert_cmphex(gpu_unref(&t, res), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_flush(&t, res, 0, 0, SCANOUT_W, SCANOUT_H), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID);
+    if (guest) {
+        for (i = 0; i < 3; i++) {
+            guest_free(alloc, pages[i]);
+        }
+    }
+    gpu_stop(&t);
+}
+
 static void test_bad_map(void *obj, void *data, QGuestAllocator *alloc)
 {
     GPUTest t;
@@ -1287,6 +1519,24 @@ static void register_virtio_gpu_xen_lend_test(void)
     qos_add_test("guest-blob-cursor", "virtio-gpu-xen-lend",
                  test_guest_blob_cursor, &(QOSGraphTestOptions) {
                      .before = cursor_trace_before,
+                 });
+    scanout_log = g_strdup_printf("%s/virtio-gpu-xen-lend-scanout-%d.log",
+                                  g_get_tmp_dir(), getpid());
+    qos_add_test("blob-scanout", "virtio-gpu-xen-lend", test_blob_scanout,
+                 &(QOSGraphTestOptions) {
+                     .before = scanout_log_before,
+                     .arg = (void *)"window",
+                 });
+    qos_add_test("per-blob-scanout", "virtio-gpu-xen-lend",
+                 test_blob_scanout, &(QOSGraphTestOptions) {
+                     .edge.extra_device_opts = "x-map=per-blob",
+                     .before = scanout_log_before,
+                     .arg = (void *)"window",
+                 });
+    qos_add_test("guest-blob-scanout", "virtio-gpu-xen-lend",
+                 test_blob_scanout, &(QOSGraphTestOptions) {
+                     .before = scanout_log_before,
+                     .arg = (void *)"guest",
                  });
     qos_add_test("lend/map-unmap", "virtio-gpu-xen-lend",
                  test_lend_map_unmap, NULL);
