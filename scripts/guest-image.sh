@@ -291,9 +291,22 @@ echo "VGXL-RESULT: PASS"
 EOF
 }
 
+job_scanout() {
+    cat <<'EOF'
+#!/bin/sh
+# A Venus blob as the KMS framebuffer, with a picture the host compares
+# with a QMP screendump while the program holds the CRTC.
+if /usr/local/libexec/vgxl/vgxl-kms-blob; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
-JOBS="uname device vulkaninfo compute stress bandwidth cycles console hcbuf"
+JOBS="uname device vulkaninfo compute stress bandwidth cycles console hcbuf
+      scanout"
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
                 for j in $JOBS; do "job_$j"; done
                 initrd_pack_script; } | md5sum |

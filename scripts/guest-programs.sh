@@ -16,7 +16,8 @@ SRC=$TOP/tests/guest
 OUT=$CACHE/guest-programs
 ROOT=$CACHE/guest/root
 BIN=$ROOT/usr/local/libexec/vgxl
-PROGRAMS="vgxl-vkcompute vgxl-blob-stress vgxl-bandwidth vgxl-hcbuf"
+PROGRAMS="vgxl-vkcompute vgxl-blob-stress vgxl-bandwidth vgxl-hcbuf
+          vgxl-kms-blob"
 # The stamp lives in the guest root, so a rebuilt root rebuilds these too.
 STAMP=$ROOT/.vgxl-programs
 
@@ -59,6 +60,7 @@ ROOT_BINDS="$SRC:/vgxl-src $OUT:/vgxl-out" in_sysroot sh -ec '
     gcc $cflags -o vgxl-blob-stress /vgxl-src/vgxl-blob-stress.c
     gcc $cflags -o vgxl-bandwidth /vgxl-src/vgxl-bandwidth.c
     gcc $cflags -o vgxl-hcbuf /vgxl-src/vgxl-hcbuf.c
+    gcc $cflags -o vgxl-kms-blob /vgxl-src/vgxl-kms-blob.c
 ' >&2
 mkdir -p "$BIN"
 for p in $PROGRAMS; do

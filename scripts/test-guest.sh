@@ -4,7 +4,8 @@
 # End to end: a Debian 13 guest kernel and Mesa's Venus driver use the
 # device under TCG.  Vulkan compute and the blob stress with each lending
 # mode; the stress again while the host revokes every slot over QMP; the
-# fbdev console in Venus-only mode, checked with a QMP screendump.
+# fbdev console and a Venus blob scanned out through KMS in Venus-only
+# mode, each checked with a QMP screendump.
 
 . "$(dirname "$0")/common.sh"
 
@@ -41,26 +42,47 @@ sys.exit(not (s["revocations"] > 0 and s["faults"] > 0 and
               s["relends"] > 0))' "$stats"
 }
 
-# fbdev on 2D resources with virgl off: the screen must not be blank.
-console() {
-    local ppm=$GUEST/run/console.ppm pid
-    rm -f "$ppm" "$GUEST/log/console.log"
-    spawn "$TOP/scripts/run-guest.sh" console
+# Run JOB, and take a screendump into $GUEST/run/JOB.ppm once it is ready.
+screendump_of() {
+    local job=$1 pid
+    rm -f "$GUEST/run/$job.ppm" "$GUEST/log/$job.log"
+    spawn "$TOP/scripts/run-guest.sh" "$job"
     pid=$!
     for _ in $(seq 300); do
-        grep -q VGXL-SCREENDUMP-READY "$GUEST/log/console.log" 2>/dev/null &&
+        grep -q VGXL-SCREENDUMP-READY "$GUEST/log/$job.log" 2>/dev/null &&
             break
         sleep 1
     done
-    python3 "$TOP/scripts/qmp.py" "$GUEST/run/console.qmp" screendump \
-        /guest/run/console.ppm || return 1
-    wait $pid || return 1
+    python3 "$TOP/scripts/qmp.py" "$GUEST/run/$job.qmp" screendump \
+        "/guest/run/$job.ppm" || return 1
+    wait $pid
+}
+
+# fbdev on 2D resources with virgl off: the screen must not be blank.
+console() {
+    screendump_of console || return 1
     # P6 header, then pixels: blank means every byte alike.
     python3 -c 'import sys
 d = open(sys.argv[1], "rb").read()
 px = d.split(b"\n", 3)[3]
 print("screendump: %d bytes, %d distinct" % (len(px), len(set(px))))
-sys.exit(len(px) == 0 or len(set(px)) < 2)' "$ppm"
+sys.exit(len(px) == 0 or len(set(px)) < 2)' "$GUEST/run/console.ppm"
+}
+
+# A Venus blob as the KMS framebuffer with virgl off: the screen shows
+# exactly the picture vgxl-kms-blob wrote.
+scanout() {
+    screendump_of scanout || return 1
+    python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+magic, size, _, px = d.split(b"\n", 3)
+w, h = map(int, size.split())
+want = bytes(c for y in range(h) for x in range(w)
+             for c in ((x * 7 + y) & 255, (y * 3) & 255, (x + 2 * y) & 255))
+bad = sum(px[i:i + 3] != want[i:i + 3] for i in range(0, len(want), 3))
+print("screendump: %dx%d, %d pixels differ" % (w, h, bad))
+sys.exit(magic != b"P6" or len(px) != len(want) or bad > 0)' \
+        "$GUEST/run/scanout.ppm"
 }
 
 "$TOP/scripts/guest-image.sh"
@@ -95,5 +117,6 @@ check "blob stress x-map=per-blob" retry_if_no_verdict stress \
     env VGXL_APPEND=vgxl.iters=100 "$TOP/scripts/run-guest.sh" stress $per_blob
 check "blob stress under revocation" stress_revoked
 check "fbdev console screendump" console
+check "blob scanout screendump" scanout
 
 [ -z "$failed" ] || die "e2e failed:$failed"

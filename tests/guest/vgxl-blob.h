@@ -66,11 +66,12 @@ static inline int vgxl_getparam(int fd, uint64_t param, uint64_t *value)
 }
 
 /*
- * Open the render node (card0 where there is none), check that the device
- * offers what the programs need, and turn the file's context into a Venus
- * one.  On failure, prints why after @prog and returns -1.
+ * Open @node, or with NULL the render node (card0 where there is none),
+ * check that the device offers what the programs need, and turn the file's
+ * context into a Venus one.  On failure, prints why after @prog and
+ * returns -1.
  */
-static inline int vgxl_open_venus(const char *prog)
+static inline int vgxl_open_venus_node(const char *prog, const char *node)
 {
     static const struct {
         uint64_t param;
@@ -95,19 +96,23 @@ static inline int vgxl_open_venus(const char *prog)
         .addr = (uintptr_t)caps,
         .size = sizeof(caps),
     };
-    const char *node = "/dev/dri/renderD128";
     uint64_t v = 0;
     size_t i;
     int fd, ret;
 
-    fd = open(node, O_RDWR | O_CLOEXEC);
-    if (fd < 0) {
-        node = "/dev/dri/card0";
+    if (node) {
         fd = open(node, O_RDWR | O_CLOEXEC);
+    } else {
+        node = "/dev/dri/renderD128";
+        fd = open(node, O_RDWR | O_CLOEXEC);
+        if (fd < 0) {
+            node = "/dev/dri/card0";
+            fd = open(node, O_RDWR | O_CLOEXEC);
+        }
     }
     if (fd < 0) {
-        printf("%s: FAIL (cannot open /dev/dri/renderD128 or card0: %s)\n",
-               prog, strerror(errno));
+        printf("%s: FAIL (cannot open %s: %s)\n", prog, node,
+               strerror(errno));
         return -1;
     }
     for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
@@ -152,6 +157,11 @@ static inline int vgxl_open_venus(const char *prog)
     printf("%s: %s, Venus context (wire format %u)\n", prog, node,
            caps[0]);
     return fd;
+}
+
+static inline int vgxl_open_venus(const char *prog)
+{
+    return vgxl_open_venus_node(prog, NULL);
 }
 
 /*
