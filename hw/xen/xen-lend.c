@@ -20,6 +20,7 @@
 #include "qemu/log.h"
 #include "qemu/main-loop.h"
 #include "qemu/madvise.h"
+#include "qemu/rcu.h"
 #include "qapi/error.h"
 #include "qom/object.h"
 #include "exec/address-spaces.h"
@@ -336,48 +337,48 @@ static bool xen_lend_update(XenLend *xl, bool present, hwaddr base)
     return true;
 }
 
-/* A section of the window: of the backing RAM or of a trap over it. */
-static bool xen_lend_section_base(XenLend *xl, MemoryRegionSection *section,
-                                  hwaddr *base)
-{
-    MemoryRegion *mr = section->mr;
-
-    if (mr->container != xl->container) {
-        return false;
-    }
-    *base = section->offset_within_address_space -
-            section->offset_within_region - mr->addr;
-    return true;
-}
-
-static void xen_lend_region_add(MemoryListener *listener,
-                                MemoryRegionSection *section)
-{
-    XenLend *xl = container_of(listener, XenLend, listener);
+typedef struct XenLendDecoded {
+    XenLend *xl;
+    uint64_t bytes;
     hwaddr base;
+} XenLendDecoded;
 
-    if (xen_lend_section_base(xl, section, &base)) {
-        xl->sections++;
-        xl->seen_base = base;
-    }
-}
-
-static void xen_lend_region_del(MemoryListener *listener,
-                                MemoryRegionSection *section)
+/* A range of the memory map that is the window's: its RAM, a trap, a blob. */
+static bool xen_lend_decoded_range(Int128 start, Int128 len,
+                                   const MemoryRegion *mr,
+                                   hwaddr offset_in_region, void *opaque)
 {
-    XenLend *xl = container_of(listener, XenLend, listener);
-    hwaddr base;
+    XenLendDecoded *d = opaque;
 
-    if (xen_lend_section_base(xl, section, &base)) {
-        xl->sections--;
+    if (mr->container == d->xl->container) {
+        d->bytes += int128_get64(len);
+        d->base = int128_get64(start) - offset_in_region - mr->addr;
     }
+    return false;
 }
 
+/*
+ * Where the window decodes is read from the memory map as it stands after
+ * each change: a subregion being removed has left its container by the
+ * time region_del would report it, so counting adds and deletes drifts.
+ */
 static void xen_lend_commit(MemoryListener *listener)
 {
     XenLend *xl = container_of(listener, XenLend, listener);
+    XenLendDecoded d = { .xl = xl };
+    FlatView *fv;
 
-    if (xen_lend_update(xl, xl->sections > 0, xl->seen_base)) {
+    WITH_RCU_READ_LOCK_GUARD() {
+        fv = address_space_to_flatview(&address_space_memory);
+        flatview_for_each_range(fv, xen_lend_decoded_range, &d);
+    }
+    /*
+     * Lend only while the whole window decodes: a BAR across the end of
+     * the PCI hole, or under a region of higher priority, decodes in part,
+     * and a lent page must be one that the guest reaches as the window's.
+     * The part that decodes is served through the memory map meanwhile.
+     */
+    if (xen_lend_update(xl, d.bytes == xl->size, d.base)) {
         /* Never change the memory map from inside its own update. */
         qemu_bh_schedule(xl->sync_bh);
     }
@@ -451,8 +452,6 @@ XenLend *xen_lend_new(const char *mode, XenLendFaultPolicy policy,
     xl->sync_bh = qemu_bh_new(xen_lend_sync_bh, xl);
     xl->listener = (MemoryListener) {
         .name = "xen-lend",
-        .region_add = xen_lend_region_add,
-        .region_del = xen_lend_region_del,
         .commit = xen_lend_commit,
     };
     if (!xl->ops->lend || xl->ops->revokes_unseen) {

@@ -742,6 +742,46 @@ static void test_blob_scanout(void *obj, void *data, QGuestAllocator *alloc)
     gpu_stop(&t);
 }
 
+/*
+ * Fenced commands complete: one of context 0, for which Venus alone keeps
+ * no timeline, and one on a ring of a context that does not exist (each
+ * once waited for a fence that nothing would ever retire).
+ */
+static void test_fences(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    struct virtio_gpu_ctx_create cc = {
+        .hdr.type = VIRTIO_GPU_CMD_CTX_CREATE,
+        .hdr.flags = VIRTIO_GPU_FLAG_FENCE,
+        .hdr.fence_id = 7,
+        .hdr.ctx_id = VENUS_CTX,
+        .context_init = VIRTIO_GPU_CAPSET_VENUS,
+        .nlen = 4,
+        .debug_name = "test",
+    };
+    struct virtio_gpu_ctrl_hdr destroy = {
+        .type = VIRTIO_GPU_CMD_CTX_DESTROY,
+        .ctx_id = 5,        /* no such context */
+        .ring_idx = 1,
+    };
+    struct virtio_gpu_ctrl_hdr resp;
+
+    gpu_start(&t, obj, alloc);
+    g_assert_cmphex(gpu_cmd(&t, &cc, sizeof(cc), &resp, sizeof(resp)), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmpuint(le32_to_cpu(resp.flags) & VIRTIO_GPU_FLAG_FENCE, !=, 0);
+    g_assert_cmpuint(le64_to_cpu(resp.fence_id), ==, 7);
+
+    destroy.flags = VIRTIO_GPU_FLAG_FENCE | VIRTIO_GPU_FLAG_INFO_RING_IDX;
+    g_assert_cmphex(gpu_cmd(&t, &destroy, sizeof(destroy), &resp,
+                            sizeof(resp)), ==,
+                    VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID);
+    g_assert_cmphex(gpu_create_blob(&t, 1, PAGE,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&t);
+}
+
 static void test_bad_map(void *obj, void *data, QGuestAllocator *alloc)
 {
     GPUTest t;
@@ -1035,7 +1075,7 @@ static void test_lend_reset(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpuint(lend_stat(&t, "unlends"), ==, 1);
     g_assert_true(reads_as(&t, window, AT, 0, BLOB));
     g_assert_true(reads_as(&t, window, 2 * AT, 0, PAGE));
-    qobject_unref(t.lend_base);
+    gpu_stop(&t);
 }
 
 static void test_lend_bar_move(void *obj, void *data, QGuestAllocator *alloc)
@@ -1071,6 +1111,52 @@ static void test_lend_bar_move(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmpuint(lend_stat(&t, "lends"), ==, 3);
     window.addr = moved;
     g_assert_true(reads_as(&t, window, AT, 0x33, BLOB));
+    gpu_stop(&t);
+}
+
+/*
+ * A BAR across the top of the 32-bit PCI space, where the IOAPIC, HPET
+ * and local APIC take priority: the window decodes only in part, so
+ * nothing is lent, not even the blob in the part that decodes (once the
+ * blob under the IOAPIC was lent).  That part reads the blob through the
+ * memory map.
+ */
+static void test_lend_bar_partial(void *obj, void *data,
+                                  QGuestAllocator *alloc)
+{
+    GPUTest t;
+    QPCIBar window = lend_setup(&t, obj, alloc);
+    QList *slots;
+    const uint64_t ioapic = 0xfec00000;
+    uint64_t old = window.addr, across = QEMU_ALIGN_DOWN(ioapic, WINDOW_SIZE);
+
+    g_assert_cmpuint(across + WINDOW_SIZE, ==, 1ull << 32);
+    g_assert_cmphex(gpu_create_blob(&t, 2, BLOB,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_map(&t, 2, ioapic - across), ==,
+                    VIRTIO_GPU_RESP_OK_MAP_INFO);
+    fill(&t, window, AT, 0x66, BLOB);
+    slots = lend_slots(&t, old);
+    g_assert_cmpuint(qlist_size(slots), ==, 2);
+    qobject_unref(slots);
+
+    qpci_config_writel(t.pdev, PCI_BASE_ADDRESS_4,
+                       across | PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                       PCI_BASE_ADDRESS_MEM_PREFETCH);
+    assert_no_slot(&t);
+    window.addr = across;
+    g_assert_true(reads_as(&t, window, AT, 0x66, BLOB));
+
+    /* Back where it all decodes: both lent again. */
+    qpci_config_writel(t.pdev, PCI_BASE_ADDRESS_4,
+                       old | PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                       PCI_BASE_ADDRESS_MEM_PREFETCH);
+    g_assert_cmpuint(lend_stat(&t, "lends"), ==, 4);
+    window.addr = old;
+    g_assert_true(reads_as(&t, window, AT, 0x66, BLOB));
+    g_assert_cmphex(gpu_unref(&t, 2), ==, VIRTIO_GPU_RESP_OK_NODATA);
     gpu_stop(&t);
 }
 
@@ -1322,7 +1408,12 @@ static void test_privcmd(void)
     g_assert_cmpuint(lend_stat(&t, "faults"), ==, 2);
     g_assert_cmpuint(lend_stat(&t, "relends"), ==, 2);
     g_assert_cmpuint(lend_stat(&t, "trap-accesses"), ==, 0);
-    qobject_unref(t.lend_base);
+    gpu_stop(&t);
+    qvirtio_pci_device_disable(dev);
+    g_free(dev->pdev);
+    g_free(dev);
+    qpci_free_pc(bus);
+    alloc_destroy(&alloc);
     qtest_quit(t.qts);
 
     /* Each call the device made, in order, as the fake kernel saw it. */
@@ -1351,6 +1442,521 @@ static void test_privcmd(void)
         window.addr + WINDOW_SIZE, BLOB, PRIVCMD_LEND_FAULT_INJECT);
     g_assert_cmpstr(calls, ==, expect);
     unlink(log);
+}
+
+/*
+ * Model-based randomized test: a seeded random walk over what the guest
+ * and the host do (create, map, unmap, unref, window accesses,
+ * revocation, lend failure, reset, BAR moves, memory decoding), checked
+ * after every step against a model of what must be lent and of what the
+ * guest must read.  A failure prints the seed and the shortest list of
+ * steps that still fails.  VGXL_MODEL_STEPS (5000) and VGXL_MODEL_SEED
+ * (random) set the walk, VGXL_MODEL_TRACE=1 prints each step;
+ * scripts/model-test.sh runs a long walk.
+ */
+#define MODEL_BLOBS 6
+#define MODEL_PAGES 24      /* map offsets: mostly here, so they collide */
+
+typedef enum {
+    STEP_CREATE, STEP_MAP, STEP_UNMAP, STEP_UNREF, STEP_WRITE, STEP_READ,
+    STEP_REVOKE, STEP_FAIL, STEP_MOVE, STEP_DECODE, STEP_RESET, STEP_MAX
+} ModelStepKind;
+
+static const char *const model_step_names[] = {
+    "create", "map", "unmap", "unref", "write", "read", "revoke", "fail",
+    "move", "decode", "reset",
+};
+
+/* Of 100 steps, how many of each kind. */
+static const int model_step_weights[] = {
+    16, 20, 10, 7, 18, 14, 4, 3, 3, 3, 2,
+};
+
+typedef struct ModelStep {
+    ModelStepKind kind;
+    uint32_t res;
+    uint64_t arg;
+} ModelStep;
+
+typedef enum { SLOT_LENT, SLOT_REVOKED, SLOT_TRAPPED } ModelSlot;
+
+static const char *const model_slot_names[] = { "lent", "revoked", "trapped" };
+
+typedef struct ModelBlob {
+    bool exists;
+    uint64_t size;
+    bool mapped;
+    uint64_t offset;
+    uint8_t byte;       /* every byte of the blob */
+    ModelSlot slot;     /* while mapped and the window decodes */
+} ModelBlob;
+
+typedef struct Model {
+    GPUTest *t;
+    void *obj;          /* the libqos device */
+    QPCIBar window;
+    uint64_t home;      /* the BAR where libqos put it */
+    bool trap_mode;     /* lend=trap: nothing is lent, all is trapped */
+    bool moved;
+    bool decode;
+    bool fail;          /* x-lend-fail */
+    ModelBlob blob[MODEL_BLOBS + 1];
+    QDict *base;        /* counters after the last reset */
+    GString *why;       /* what the last failed check saw */
+} Model;
+
+static bool model_decodes(Model *m)
+{
+    return m->decode;
+}
+
+static uint64_t model_base(Model *m)
+{
+    return m->home + (m->moved ? WINDOW_SIZE : 0);
+}
+
+/* The state a (re)lend leaves a slot in. */
+static ModelSlot model_lend(Model *m)
+{
+    return m->trap_mode || m->fail ? SLOT_TRAPPED : SLOT_LENT;
+}
+
+static void model_relend_all(Model *m)
+{
+    int r;
+
+    for (r = 1; r <= MODEL_BLOBS; r++) {
+        m->blob[r].slot = model_lend(m);
+    }
+}
+
+static bool model_fails(Model *m, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static bool model_fails(Model *m, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    g_string_vprintf(m->why, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static void model_set_bar(Model *m)
+{
+    qpci_config_writel(m->t->pdev, PCI_BASE_ADDRESS_4,
+                       model_base(m) | PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                       PCI_BASE_ADDRESS_MEM_PREFETCH);
+}
+
+static void model_set_decode(Model *m)
+{
+    uint16_t cmd = qpci_config_readw(m->t->pdev, PCI_COMMAND);
+
+    qpci_config_writew(m->t->pdev, PCI_COMMAND,
+                       m->decode ? cmd | PCI_COMMAND_MEMORY
+                                 : cmd & ~PCI_COMMAND_MEMORY);
+}
+
+/* A device as after power-on, but for what libqos set up. */
+static void model_reset(Model *m)
+{
+    GPUTest *t = m->t;
+    int r;
+
+    m->moved = false;
+    m->decode = true;
+    model_set_bar(m);
+    model_set_decode(m);
+    qvirtio_start_device(t->vdev);
+    gpu_stop(t);
+    gpu_start(t, m->obj, t->alloc);
+    if (!m->trap_mode && m->fail) {
+        lend_set(t, "x-lend-fail", "false");
+    }
+    m->fail = false;
+    for (r = 1; r <= MODEL_BLOBS; r++) {
+        m->blob[r] = (ModelBlob) { 0 };
+    }
+    g_assert_cmphex(gpu_ctx_create(t, VENUS_CTX, VIRTIO_GPU_CAPSET_VENUS), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    qobject_unref(m->base);
+    m->base = lend_stats(t);
+}
+
+static bool model_expect(Model *m, const ModelStep *s, uint32_t got,
+                         uint32_t want)
+{
+    if (got != want) {
+        return model_fails(m, "%s of resource %u: response 0x%x, model says"
+                           " 0x%x", model_step_names[s->kind], s->res, got,
+                           want);
+    }
+    return true;
+}
+
+/* Where the model lets blob @r be mapped at @offset; its response. */
+static uint32_t model_map_response(Model *m, uint32_t r, uint64_t offset)
+{
+    ModelBlob *b = &m->blob[r];
+    int i;
+
+    if (!b->exists) {
+        return VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+    }
+    if (b->mapped || offset + b->size > WINDOW_SIZE) {
+        return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+    }
+    for (i = 1; i <= MODEL_BLOBS; i++) {
+        if (m->blob[i].mapped &&
+            ranges_overlap(offset, b->size, m->blob[i].offset,
+                           m->blob[i].size)) {
+            return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        }
+    }
+    return VIRTIO_GPU_RESP_OK_MAP_INFO;
+}
+
+/*
+ * A guest access to blob @r through the window: a revoked range faults
+ * and is lent again, unless lending fails, when the access sees the zero
+ * page.  Returns false if the access is to be skipped.
+ */
+static bool model_access(Model *m, ModelBlob *b, bool *zero_page)
+{
+    if (!b->exists || !b->mapped || !model_decodes(m)) {
+        return false;
+    }
+    *zero_page = false;
+    if (b->slot == SLOT_REVOKED) {
+        if (m->fail) {
+            *zero_page = true;
+        } else {
+            b->slot = SLOT_LENT;
+        }
+    }
+    return true;
+}
+
+static bool model_step(Model *m, const ModelStep *s)
+{
+    GPUTest *t = m->t;
+    ModelBlob *b = &m->blob[s->res];
+    g_autofree uint8_t *buf = NULL;
+    bool zero_page;
+    uint32_t want;
+    uint64_t i;
+
+    if (getenv("VGXL_MODEL_TRACE")) {
+        fprintf(stderr, "step %s res=%u arg=0x%" PRIx64 "\n",
+                model_step_names[s->kind], s->res, s->arg);
+    }
+    /* Without memory decoding the guest reaches no queue either. */
+    if (!m->decode && s->kind <= STEP_UNREF) {
+        return true;
+    }
+    switch (s->kind) {
+    case STEP_CREATE:
+        want = b->exists ? VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID
+                         : VIRTIO_GPU_RESP_OK_NODATA;
+        if (!model_expect(m, s, gpu_create_blob(t, s->res, s->arg,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE),
+                          want)) {
+            return false;
+        }
+        if (!b->exists) {
+            *b = (ModelBlob) { .exists = true, .size = s->arg };
+        }
+        return true;
+    case STEP_MAP:
+        want = model_map_response(m, s->res, s->arg);
+        if (!model_expect(m, s, gpu_map(t, s->res, s->arg), want)) {
+            return false;
+        }
+        if (want == VIRTIO_GPU_RESP_OK_MAP_INFO) {
+            b->mapped = true;
+            b->offset = s->arg;
+            b->slot = model_lend(m);
+        }
+        return true;
+    case STEP_UNMAP:
+        want = !b->exists ? VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID :
+               !b->mapped ? VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER :
+               VIRTIO_GPU_RESP_OK_NODATA;
+        b->mapped = false;
+        return model_expect(m, s, gpu_unmap(t, s->res), want);
+    case STEP_UNREF:
+        want = b->exists ? VIRTIO_GPU_RESP_OK_NODATA
+                         : VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+        *b = (ModelBlob) { 0 };
+        return model_expect(m, s, gpu_unref(t, s->res), want);
+    case STEP_WRITE:
+        if (!model_access(m, b, &zero_page)) {
+            return true;
+        }
+        fill(t, m->window, b->offset, s->arg, b->size);
+        if (!zero_page) {
+            b->byte = s->arg;
+        }
+        return true;
+    case STEP_READ:
+        if (!model_access(m, b, &zero_page)) {
+            return true;
+        }
+        buf = g_malloc(b->size);
+        qpci_memread(t->pdev, m->window, b->offset, buf, b->size);
+        for (i = 0; i < b->size; i++) {
+            if (buf[i] != (zero_page ? 0 : b->byte)) {
+                return model_fails(m, "byte %" PRIu64 " of resource %u"
+                                   " reads 0x%02x, model says 0x%02x", i,
+                                   s->res, buf[i], zero_page ? 0 : b->byte);
+            }
+        }
+        return true;
+    case STEP_REVOKE:
+        if (m->trap_mode) {
+            return true;
+        }
+        lend_set(t, "x-lend-revoke", "-1");
+        for (i = 1; i <= MODEL_BLOBS && model_decodes(m); i++) {
+            if (m->blob[i].mapped && m->blob[i].slot == SLOT_LENT) {
+                m->blob[i].slot = SLOT_REVOKED;
+            }
+        }
+        return true;
+    case STEP_FAIL:
+        if (m->trap_mode) {
+            return true;
+        }
+        m->fail = !m->fail;
+        lend_set(t, "x-lend-fail", m->fail ? "true" : "false");
+        return true;
+    case STEP_MOVE:
+        m->moved = !m->moved;
+        model_set_bar(m);
+        m->window.addr = model_base(m);
+        model_relend_all(m);
+        return true;
+    case STEP_DECODE:
+        m->decode = !m->decode;
+        model_set_decode(m);
+        model_relend_all(m);
+        return true;
+    case STEP_RESET:
+        /* As a guest driver would: memory decoding on first. */
+        model_reset(m);
+        m->window.addr = model_base(m);
+        return true;
+    default:
+        g_assert_not_reached();
+    }
+}
+
+/* The slots QEMU reports against the model's, and the counters. */
+static bool model_check(Model *m)
+{
+    QDict *resp = qtest_qmp(m->t->qts, "{'execute': 'qom-get', 'arguments':"
+                            " {'path': %s, 'property': 'lend-slots'}}",
+                            GPU_PATH);
+    QList *slots = qdict_get_qlist(resp, "return");
+    QDict *stats = lend_stats(m->t);
+    const QListEntry *e;
+    int expected = 0, lent = 0, r;
+    bool ok = true;
+
+#define DELTA(name) (qdict_get_int(stats, name) - qdict_get_int(m->base, name))
+    for (r = 1; r <= MODEL_BLOBS; r++) {
+        expected += m->blob[r].mapped && model_decodes(m);
+    }
+    if (qlist_size(slots) != expected) {
+        ok = model_fails(m, "%zu slots, model says %d", qlist_size(slots),
+                         expected);
+    }
+    QLIST_FOREACH_ENTRY(slots, e) {
+        QDict *s = qobject_to(QDict, qlist_entry_obj(e));
+        uint64_t offset = qdict_get_int(s, "offset");
+        const char *state = qdict_get_str(s, "state");
+        ModelBlob *b = NULL;
+
+        for (r = 1; r <= MODEL_BLOBS; r++) {
+            if (m->blob[r].mapped && m->blob[r].offset == offset) {
+                b = &m->blob[r];
+            }
+        }
+        if (!ok || !b || qdict_get_int(s, "size") != b->size ||
+            qdict_get_int(s, "gpa") != model_base(m) + offset ||
+            strcmp(state, model_slot_names[b->slot])) {
+            ok = model_fails(m, "slot at offset 0x%" PRIx64 " is %s, size"
+                             " 0x%" PRIx64 ", gpa 0x%" PRIx64 "; model says"
+                             " %s", offset, state,
+                             qdict_get_int(s, "size"),
+                             qdict_get_int(s, "gpa"),
+                             b ? model_slot_names[b->slot] : "no slot");
+            break;
+        }
+        lent += !strcmp(state, "lent");
+    }
+    if (ok &&
+        lent != DELTA("lends") - DELTA("unlends") - DELTA("revocations")) {
+        ok = model_fails(m, "%d lent, but lends %" PRId64 " - unlends %"
+                         PRId64 " - revocations %" PRId64, lent,
+                         DELTA("lends"), DELTA("unlends"),
+                         DELTA("revocations"));
+    }
+    if (ok && DELTA("relends") > DELTA("faults")) {
+        ok = model_fails(m, "more relends than faults");
+    }
+#undef DELTA
+    qobject_unref(stats);
+    qobject_unref(resp);
+    return ok;
+}
+
+static ModelStep model_next(GRand *rng)
+{
+    ModelStep s = { .res = g_rand_int_range(rng, 1, MODEL_BLOBS + 1) };
+    int pick = g_rand_int_range(rng, 0, 100), k;
+
+    for (k = 0; pick >= model_step_weights[k]; k++) {
+        pick -= model_step_weights[k];
+    }
+    s.kind = k;
+    switch (s.kind) {
+    case STEP_CREATE:
+        s.arg = g_rand_int_range(rng, 1, 5) * PAGE;
+        break;
+    case STEP_MAP:
+        /* Now and then near the end of the window, or across it. */
+        s.arg = g_rand_int_range(rng, 0, 16) ?
+                g_rand_int_range(rng, 0, MODEL_PAGES) * PAGE :
+                WINDOW_SIZE - g_rand_int_range(rng, 1, 4) * PAGE;
+        break;
+    case STEP_WRITE:
+        s.arg = g_rand_int_range(rng, 1, 256);
+        break;
+    default:
+        break;
+    }
+    return s;
+}
+
+/*
+ * Steps @steps[0..n) from a fresh device, checked after each: -1, or the
+ * index of the step after which a check failed.
+ */
+static gssize model_run(Model *m, const ModelStep *steps, gsize n)
+{
+    gsize i;
+
+    model_reset(m);
+    m->window.addr = model_base(m);
+    for (i = 0; i < n; i++) {
+        if (!model_step(m, &steps[i]) || !model_check(m)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* The failing steps, made as short as removing chunks keeps them failing. */
+static GArray *model_shrink(Model *m, GArray *fail)
+{
+    g_autoptr(GString) why = g_string_new(m->why->str);
+    gsize chunk, i, runs = 0;
+    GArray *cand;
+
+    for (chunk = fail->len / 2; chunk >= 1 && runs < 400; chunk /= 2) {
+        for (i = 0; i + chunk <= fail->len && runs < 400; runs++) {
+            gssize at;
+
+            cand = g_array_copy(fail);
+            g_array_remove_range(cand, i, chunk);
+            at = model_run(m, (ModelStep *)cand->data, cand->len);
+            if (at >= 0) {
+                g_array_set_size(cand, at + 1);
+                g_array_unref(fail);
+                fail = cand;
+                g_string_assign(why, m->why->str);
+            } else {
+                g_array_unref(cand);
+                i += chunk;
+            }
+        }
+    }
+    g_string_assign(m->why, why->str);
+    return fail;
+}
+
+static void model_report(Model *m, guint32 seed, gsize failed_at, GArray *fail)
+{
+    g_autoptr(GString) list = g_string_new("");
+    gsize i;
+
+    for (i = 0; i < fail->len; i++) {
+        ModelStep *s = &g_array_index(fail, ModelStep, i);
+
+        g_string_append_printf(list, "\n  %s res=%u arg=0x%" PRIx64,
+                               model_step_names[s->kind], s->res, s->arg);
+    }
+    fprintf(stderr, "model: seed %" PRIu32 " (VGXL_MODEL_SEED) failed at step"
+            " %zu: %s\nshortest failing steps from a reset (%u):%s\n", seed,
+            failed_at, m->why->str, fail->len, list->str);
+}
+
+static void test_lend_model(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const char *env_steps = getenv("VGXL_MODEL_STEPS");
+    const char *env_seed = getenv("VGXL_MODEL_SEED");
+    gsize nsteps = env_steps ? g_ascii_strtoull(env_steps, NULL, 10) : 5000;
+    guint32 seed = env_seed ? g_ascii_strtoull(env_seed, NULL, 10)
+                            : g_random_int();
+    g_autoptr(GRand) rng = g_rand_new_with_seed(seed);
+    g_autoptr(GArray) since_reset = g_array_new(false, false,
+                                                sizeof(ModelStep));
+    GPUTest t;
+    Model m = {
+        .t = &t,
+        .obj = obj,
+        .trap_mode = data != NULL,
+        .why = g_string_new(""),
+    };
+    gsize i;
+
+    gpu_start(&t, obj, alloc);
+    m.window = gpu_window(&t, NULL);
+    m.home = m.window.addr;
+    g_test_message("model: seed %" PRIu32 ", %zu steps, lend=%s", seed,
+                   nsteps, m.trap_mode ? "trap" : "emulated");
+    model_reset(&m);
+    for (i = 0; i < nsteps; i++) {
+        ModelStep s = model_next(rng);
+
+        if (s.kind == STEP_RESET) {
+            g_array_set_size(since_reset, 0);
+        } else {
+            g_array_append_val(since_reset, s);
+        }
+        if (!model_step(&m, &s) || !model_check(&m)) {
+            g_autoptr(GString) first = g_string_new(m.why->str);
+            GArray *fail = g_array_ref(since_reset);
+
+            /* Replayed from a reset, it must fail again to be shrunk. */
+            if (model_run(&m, (ModelStep *)fail->data, fail->len) >= 0) {
+                fail = model_shrink(&m, fail);
+            } else {
+                fprintf(stderr, "model: the steps since the last reset do"
+                        " not fail again from a reset\n");
+                g_string_assign(m.why, first->str);
+            }
+            model_report(&m, seed, i, fail);
+            g_array_unref(fail);
+            g_assert_not_reached();
+        }
+    }
+    g_test_message("model: %zu steps passed", nsteps);
+    qobject_unref(m.base);
+    g_string_free(m.why, true);
+    gpu_stop(&t);
 }
 
 /*
@@ -1510,6 +2116,7 @@ static void register_virtio_gpu_xen_lend_test(void)
     qos_add_test("2d", "virtio-gpu-xen-lend", test_2d, NULL);
     qos_add_test("venus-map", "virtio-gpu-xen-lend", test_venus_map, NULL);
     qos_add_test("bad-map", "virtio-gpu-xen-lend", test_bad_map, NULL);
+    qos_add_test("fences", "virtio-gpu-xen-lend", test_fences, NULL);
     cursor_trace = g_strdup_printf("%s/virtio-gpu-xen-lend-cursor-%d.log",
                                    g_get_tmp_dir(), getpid());
     qos_add_test("blob-cursor", "virtio-gpu-xen-lend", test_blob_cursor,
@@ -1543,6 +2150,14 @@ static void register_virtio_gpu_xen_lend_test(void)
     qos_add_test("lend/reset", "virtio-gpu-xen-lend", test_lend_reset, NULL);
     qos_add_test("lend/bar-move", "virtio-gpu-xen-lend", test_lend_bar_move,
                  NULL);
+    qos_add_test("lend/bar-partial", "virtio-gpu-xen-lend",
+                 test_lend_bar_partial, NULL);
+    qos_add_test("lend/model", "virtio-gpu-xen-lend", test_lend_model, NULL);
+    qos_add_test("lend/model-trap", "virtio-gpu-xen-lend", test_lend_model,
+                 &(QOSGraphTestOptions) {
+                     .edge.extra_device_opts = "lend=trap",
+                     .arg = (void *)"trap",
+                 });
     qos_add_test("lend/revoke", "virtio-gpu-xen-lend", test_lend_revoke,
                  NULL);
     qos_add_test("lend/fail", "virtio-gpu-xen-lend", test_lend_fail, NULL);

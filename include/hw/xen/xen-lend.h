@@ -74,8 +74,6 @@ struct XenLend {
     XenLendStats stats;
 
     MemoryListener listener;
-    int sections;               /* of the window in the memory map */
-    hwaddr seen_base;
     bool lent;                  /* slots are registered ... */
     hwaddr lent_base;           /* ... for a window at this address */
     QEMUBH *sync_bh;
