@@ -60,14 +60,24 @@ CONFIGURE="--target-list=x86_64-softmmu --prefix=/usr
     --enable-xen --enable-virglrenderer --enable-opengl --enable-kvm
     --enable-virtfs --enable-slirp --disable-user --disable-docs
     --disable-download --disable-install-blobs --disable-werror"
-if [ ! -f "$tree/build/build.ninja" ] ||
-   [ "$(cat "$tree/build/vgxl-configure" 2>/dev/null)" != "$CONFIGURE" ]; then
-    log "configuring QEMU"
-    rm -f "$tree/build/vgxl-configure"
+# The sanitized build is clang's, so that it also links the libFuzzer
+# target: one build for both.
+if [ "${VGXL_SANITIZE:-0}" = 1 ]; then
+    CONFIGURE="$CONFIGURE --cc=clang --cxx=clang++ --enable-asan
+        --enable-ubsan --enable-fuzzing"
+fi
+build=$SYSROOT$QEMU_BUILD
+if [ ! -f "$build/build.ninja" ] ||
+   [ "$(cat "$build/vgxl-configure" 2>/dev/null)" != "$CONFIGURE" ]; then
+    log "configuring QEMU in $QEMU_BUILD"
+    rm -f "$build/vgxl-configure"
     in_sysroot sh -ec "mkdir -p $QEMU_BUILD && cd $QEMU_BUILD &&
                        ../configure $(echo $CONFIGURE)" >&2 ||
         die "configure failed"
-    echo "$CONFIGURE" > "$tree/build/vgxl-configure"
+    echo "$CONFIGURE" > "$build/vgxl-configure"
+fi
+if [ -n "$SANITIZER_ENV" ]; then
+    install -m 644 scripts/sanitizer-leaks.supp "$build/"
 fi
 
 log "building"
@@ -76,7 +86,7 @@ in_sysroot sh -ec "cd $QEMU_BUILD && ninja qemu-system-x86_64 \
 
 # Run from the build tree, QEMU looks for firmware in its qemu-bundle:
 # point that at Debian's firmware packages.
-bundle=$tree/build/qemu-bundle
+bundle=$build/qemu-bundle
 for d in usr/share/seabios usr/lib/ipxe/qemu; do
     if [ ! -e "$bundle/$d" ] && [ ! -L "$bundle/$d" ]; then
         mkdir -p "$(dirname "$bundle/$d")"

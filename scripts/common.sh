@@ -18,6 +18,18 @@ SYSROOT=$CACHE/sysroot
 QEMU_SRC=/src/qemu            # inside the sysroot
 QEMU_BUILD=$QEMU_SRC/build    # inside the sysroot
 
+# VGXL_SANITIZE=1: the same QEMU built with AddressSanitizer and
+# UndefinedBehaviorSanitizer in a build directory of its own, for every
+# script that runs QEMU.  Any report ends QEMU with a failure status;
+# sanitizer-leaks.supp names the leaks that are not ours.
+SANITIZER_ENV=
+if [ "${VGXL_SANITIZE:-0}" = 1 ]; then
+    QEMU_BUILD=$QEMU_SRC/build-sanitize
+    SANITIZER_ENV="ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0:exitcode=66
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=66
+        LSAN_OPTIONS=suppressions=$QEMU_BUILD/sanitizer-leaks.supp:print_suppressions=0"
+fi
+
 [ "$(id -u)" = 0 ] || {
     echo "[vgxl] error: run as root: debootstrap and chroot need it" >&2
     exit 1
@@ -87,7 +99,7 @@ host_mirror() {
 
 # in_root ROOT CMD...: run CMD chrooted in ROOT, in a private mount
 # namespace so that no mount outlives it, with proc, dev, sys, a fresh
-# /tmp, and each "SRC:DST" of $ROOT_BINDS bound in.
+# /tmp, each "SRC:DST" of $ROOT_BINDS bound in, and $SANITIZER_ENV.
 in_root() {
     unshare --mount --propagation private -- /bin/sh -ec '
         r=$1; binds=$2; shift 2
@@ -102,7 +114,7 @@ in_root() {
         exec chroot "$r" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
             HOME=/root LANG=C.UTF-8 TERM=dumb CCACHE_DIR=/var/cache/ccache \
             DEBIAN_FRONTEND=noninteractive "$@"' sh "$1" "${ROOT_BINDS:-}" \
-        "${@:2}"
+        $SANITIZER_ENV "${@:2}"
 }
 
 # Run a command inside the Debian 13 userland.

@@ -15,6 +15,7 @@ PACKAGES="
     libxen-dev libcap-ng-dev libattr1-dev
     mesa-vulkan-drivers vulkan-tools libvulkan-dev glslang-tools
     qemu-system-data seabios ipxe-qemu
+    clang libclang-rt-dev llvm
 "
 STAMP=$SYSROOT/.vgxl-packages
 

@@ -92,6 +92,28 @@ static int fake_open(void)
 OPEN_WRAPPER(open)
 OPEN_WRAPPER(open64)
 
+/* What _FORTIFY_SOURCE makes of an open() without O_CREAT (clang's). */
+#define OPEN_2_WRAPPER(name)                                             \
+    int name(const char *path, int flags)                                \
+    {                                                                    \
+        static int (*real)(const char *, int);                           \
+                                                                         \
+        if (is_privcmd(path)) {                                          \
+            return fake_open();                                          \
+        }                                                                \
+        if (!real) {                                                     \
+            real = dlsym(RTLD_NEXT, #name);                              \
+        }                                                                \
+        return real(path, flags);                                        \
+    }
+
+/* glibc declares them only under _FORTIFY_SOURCE. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-prototypes"
+OPEN_2_WRAPPER(__open_2)
+OPEN_2_WRAPPER(__open64_2)
+#pragma GCC diagnostic pop
+
 static int fake_region(struct privcmd_lend_region *r)
 {
     int i;
