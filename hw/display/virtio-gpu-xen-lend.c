@@ -27,6 +27,9 @@
 #include "hw/virtio/virtio-gpu-xen-lend.h"
 #include "trace.h"
 
+/* At two areas a blob, half of Linux's default vm.max_map_count. */
+#define VIRTIO_GPU_XEN_LEND_MAX_MAPPINGS 16384
+
 #include <sys/mman.h>
 #include <virglrenderer.h>
 
@@ -139,7 +142,7 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
     ret = virgl_renderer_resource_export_blob(blob->resource_id,
                                               &fd_type, &fd);
     if (ret) {
-        return -ret;
+        return ret;
     }
     /* Only these fds hold the blob and nothing else from offset 0. */
     if (fd_type == VIRGL_RENDERER_BLOB_FD_TYPE_SHM ||
@@ -168,17 +171,22 @@ static int virtio_gpu_xen_lend_map_region(VirtIOGPUXenLend *xl,
                                           uint64_t offset, void **host)
 {
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(xl);
+    uint64_t size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
     VirtIOGPUXenLendRegion *r;
-    uint64_t size;
+    uint64_t mapped_size;
     void *data;
     int ret;
 
-    ret = virgl_renderer_resource_map(blob->resource_id, &data, &size);
+    ret = virgl_renderer_resource_map(blob->resource_id, &data, &mapped_size);
     if (ret) {
         return ret;
     }
-    if (!QEMU_IS_ALIGNED(size, qemu_real_host_page_size()) ||
-        size > b->conf.hostmem - offset) {
+    /*
+     * The guest gets the range the device checked, not virglrenderer's
+     * size: vrend ignores blob_size and Venus maps the whole allocation,
+     * which may reach into the next blob's range.
+     */
+    if (mapped_size < size) {
         virgl_renderer_resource_unmap(blob->resource_id);
         return -ERANGE;
     }
@@ -196,6 +204,10 @@ static int virtio_gpu_xen_lend_map_region(VirtIOGPUXenLend *xl,
     trace_virtio_gpu_xen_lend_map_region(blob->resource_id, offset, size);
     return 0;
 }
+
+static bool virtio_gpu_xen_lend_unmap_memory(VirtIOGPUXenLend *xl,
+                                             VirtIOGPUXenLendBlob *blob,
+                                             bool wait);
 
 static int virtio_gpu_xen_lend_map_memory(VirtIOGPUXenLend *xl,
                                           VirtIOGPUXenLendBlob *blob,
@@ -215,9 +227,14 @@ static int virtio_gpu_xen_lend_map_memory(VirtIOGPUXenLend *xl,
     }
     blob->mapped = true;
     blob->offset = offset;
+    xl->mappings++;
     ret = xen_lend_map(xl->lend, blob->resource_id, offset, blob->map_size,
                        host);
-    assert(!ret);   /* the device checked the range first */
+    if (ret) {
+        /* The device checked the range: only a bug gets here. */
+        virtio_gpu_xen_lend_unmap_memory(xl, blob, false);
+        return ret;
+    }
     return 0;
 }
 
@@ -276,6 +293,7 @@ static bool virtio_gpu_xen_lend_unmap_memory(VirtIOGPUXenLend *xl,
     }
     blob->unmapping = false;
     blob->mapped = false;
+    xl->mappings--;
     return true;
 }
 
@@ -318,6 +336,18 @@ static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
                       " is already mapped at 0x%" PRIx64 "\n", __func__,
                       mblob.resource_id, blob->offset);
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    /*
+     * Each mapping splits the host mapping of the window: bounded, the
+     * count of mappings stays under vm.max_map_count, or an unmap could
+     * fail to put the hole back.
+     */
+    if (xl->mappings >= xl->max_mappings) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 ": already %"
+                      PRIu32 " blobs mapped, the limit (max-mappings)\n",
+                      __func__, mblob.resource_id, xl->mappings);
+        cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
         return;
     }
     size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
@@ -882,6 +912,15 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
                    " multiple of the host page size");
         return;
     }
+    if (!xl->max_mappings ||
+        xl->max_mappings > VIRTIO_GPU_XEN_LEND_MAX_MAPPINGS) {
+        error_setg(errp, "virtio-gpu-xen-lend: 'max-mappings' must be 1 to"
+                   " %d, not %" PRIu32, VIRTIO_GPU_XEN_LEND_MAX_MAPPINGS,
+                   xl->max_mappings);
+        error_append_hint(errp, "Each mapped blob costs up to two of the"
+                          " host's vm.max_map_count (65530 by default).\n");
+        return;
+    }
 
     if (!strcmp(xl->lend_fault_policy, "zero")) {
         policy = XEN_LEND_FAULT_ZERO;
@@ -1161,6 +1200,7 @@ static const Property virtio_gpu_xen_lend_properties[] = {
     DEFINE_PROP_STRING("lend", VirtIOGPUXenLend, lend_mode),
     DEFINE_PROP_STRING("lend-fault-policy", VirtIOGPUXenLend,
                        lend_fault_policy),
+    DEFINE_PROP_UINT32("max-mappings", VirtIOGPUXenLend, max_mappings, 4096),
     /* per-blob: upstream's mapping method, the baseline of benchmarks */
     DEFINE_PROP_STRING("x-map", VirtIOGPUXenLend, map_mode),
 };

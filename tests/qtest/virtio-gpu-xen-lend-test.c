@@ -588,13 +588,14 @@ static void assert_shows(GPUTest *t, uint8_t seed)
     }
 }
 
-/* The guest-error log of the scanout tests. */
-static char *scanout_log;
+/* The guest-error log of the tests that check what the device logged. */
+static char *guest_errors_log;
 
-static void *scanout_log_before(GString *cmd_line, void *arg)
+static void *guest_errors_before(GString *cmd_line, void *arg)
 {
-    unlink(scanout_log);
-    g_string_append_printf(cmd_line, " -d guest_errors -D %s ", scanout_log);
+    unlink(guest_errors_log);
+    g_string_append_printf(cmd_line, " -d guest_errors -D %s ",
+                           guest_errors_log);
     return arg;
 }
 
@@ -602,8 +603,17 @@ static void assert_logged(const char *what)
 {
     g_autofree char *log = NULL;
 
-    g_assert_true(g_file_get_contents(scanout_log, &log, NULL, NULL));
+    g_assert_true(g_file_get_contents(guest_errors_log, &log, NULL, NULL));
     g_assert_nonnull(strstr(log, what));
+}
+
+static void assert_not_logged(const char *what)
+{
+    g_autofree char *log = NULL;
+
+    if (g_file_get_contents(guest_errors_log, &log, NULL, NULL)) {
+        g_assert_null(strstr(log, what));
+    }
 }
 
 /*
@@ -779,6 +789,37 @@ static void test_fences(void *obj, void *data, QGuestAllocator *alloc)
     g_assert_cmphex(gpu_create_blob(&t, 1, PAGE,
                                     VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&t);
+}
+
+/*
+ * max-mappings bounds the blobs mapped at once, each of which splits the
+ * window's host mapping: one more is refused, and a slot freed is usable.
+ */
+static void test_max_mappings(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+
+    gpu_start(&t, obj, alloc);
+    gpu_venus_blob(&t, 1, PAGE);
+    g_assert_cmphex(gpu_create_blob(&t, 2, PAGE,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_create_blob(&t, 3, PAGE,
+                                    VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&t, 1, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_map(&t, 2, 2 * PAGE), ==,
+                    VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_map(&t, 3, 4 * PAGE), ==,
+                    VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY);
+    assert_logged("the limit (max-mappings)");
+    g_assert_cmphex(gpu_unmap(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&t, 3, 4 * PAGE), ==,
+                    VIRTIO_GPU_RESP_OK_MAP_INFO);
+    /* Unref of a mapped blob frees its place too. */
+    g_assert_cmphex(gpu_unref(&t, 2), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_map(&t, 1, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
     gpu_stop(&t);
 }
 
@@ -1232,12 +1273,18 @@ static void test_lend_fault_policy(void *obj, void *data,
     lend_set(&t, "x-lend-fail", "true");
     lend_set(&t, "x-lend-revoke", "-1");
 
+    /*
+     * A failed access reads as 0 too: only the guest-error log tells
+     * inject from zero.
+     */
     if (!strcmp(policy, "zero")) {
         g_assert_true(reads_as(&t, window, AT, 0, 64));
         /* Writes land on the zero page, not in the blob. */
         fill(&t, window, AT, 0x78, 8);
+        assert_not_logged("access fails");
     } else {
         g_assert_false(reads_as(&t, window, AT, 0x77, 1));
+        assert_logged("access fails");
     }
     g_assert_cmpuint(lend_stat(&t, "faults"), >, 0);
     g_assert_cmpuint(lend_stat(&t, "failures"), ==,
@@ -2000,6 +2047,9 @@ static void test_bad_properties(void)
     assert_realize_fails("", "lend-fault-policy=panic",
                          "'lend-fault-policy'");
     assert_realize_fails("", "x-map=sometimes", "'x-map'");
+    assert_realize_fails("", "max-mappings=0", "'max-mappings' must be 1");
+    assert_realize_fails("", "max-mappings=16385",
+                         "'max-mappings' must be 1 to 16384");
     /* No Xen here: privcmd has nothing to open. */
     assert_realize_fails("", "lend=privcmd",
                          "lend=privcmd: dom0's kernel has no memory lending:"
@@ -2117,6 +2167,11 @@ static void register_virtio_gpu_xen_lend_test(void)
     qos_add_test("venus-map", "virtio-gpu-xen-lend", test_venus_map, NULL);
     qos_add_test("bad-map", "virtio-gpu-xen-lend", test_bad_map, NULL);
     qos_add_test("fences", "virtio-gpu-xen-lend", test_fences, NULL);
+    qos_add_test("max-mappings", "virtio-gpu-xen-lend", test_max_mappings,
+                 &(QOSGraphTestOptions) {
+                     .edge.extra_device_opts = "max-mappings=2",
+                     .before = guest_errors_before,
+                 });
     cursor_trace = g_strdup_printf("%s/virtio-gpu-xen-lend-cursor-%d.log",
                                    g_get_tmp_dir(), getpid());
     qos_add_test("blob-cursor", "virtio-gpu-xen-lend", test_blob_cursor,
@@ -2127,22 +2182,22 @@ static void register_virtio_gpu_xen_lend_test(void)
                  test_guest_blob_cursor, &(QOSGraphTestOptions) {
                      .before = cursor_trace_before,
                  });
-    scanout_log = g_strdup_printf("%s/virtio-gpu-xen-lend-scanout-%d.log",
-                                  g_get_tmp_dir(), getpid());
+    guest_errors_log = g_strdup_printf("%s/virtio-gpu-xen-lend-errors-%d.log",
+                                       g_get_tmp_dir(), getpid());
     qos_add_test("blob-scanout", "virtio-gpu-xen-lend", test_blob_scanout,
                  &(QOSGraphTestOptions) {
-                     .before = scanout_log_before,
+                     .before = guest_errors_before,
                      .arg = (void *)"window",
                  });
     qos_add_test("per-blob-scanout", "virtio-gpu-xen-lend",
                  test_blob_scanout, &(QOSGraphTestOptions) {
                      .edge.extra_device_opts = "x-map=per-blob",
-                     .before = scanout_log_before,
+                     .before = guest_errors_before,
                      .arg = (void *)"window",
                  });
     qos_add_test("guest-blob-scanout", "virtio-gpu-xen-lend",
                  test_blob_scanout, &(QOSGraphTestOptions) {
-                     .before = scanout_log_before,
+                     .before = guest_errors_before,
                      .arg = (void *)"guest",
                  });
     qos_add_test("lend/map-unmap", "virtio-gpu-xen-lend",
@@ -2165,11 +2220,13 @@ static void register_virtio_gpu_xen_lend_test(void)
                  test_lend_fault_policy, &(QOSGraphTestOptions) {
                      .edge.extra_device_opts = "lend-fault-policy=zero",
                      .arg = (void *)"zero",
+                     .before = guest_errors_before,
                  });
     qos_add_test("lend/fault-inject", "virtio-gpu-xen-lend",
                  test_lend_fault_policy, &(QOSGraphTestOptions) {
                      .edge.extra_device_opts = "lend-fault-policy=inject",
                      .arg = (void *)"inject",
+                     .before = guest_errors_before,
                  });
     qos_add_test("per-blob", "virtio-gpu-xen-lend", test_per_blob,
                  &(QOSGraphTestOptions) {

@@ -40,6 +40,8 @@ struct VirtIOGPUXenLend {
     char *lend_fault_policy;
     char *map_mode;
     bool map_per_blob;
+    uint32_t max_mappings;
+    uint32_t mappings;      /* blobs mapped now */
 
     /* resource id -> VirtIOGPUXenLendBlob */
     GHashTable *blobs;
