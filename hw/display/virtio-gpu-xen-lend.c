@@ -227,7 +227,6 @@ static int virtio_gpu_xen_lend_map_memory(VirtIOGPUXenLend *xl,
     }
     blob->mapped = true;
     blob->offset = offset;
-    xl->mappings++;
     ret = xen_lend_map(xl->lend, blob->resource_id, offset, blob->map_size,
                        host);
     if (ret) {
@@ -293,7 +292,6 @@ static bool virtio_gpu_xen_lend_unmap_memory(VirtIOGPUXenLend *xl,
     }
     blob->unmapping = false;
     blob->mapped = false;
-    xl->mappings--;
     return true;
 }
 
@@ -343,10 +341,10 @@ static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
      * count of mappings stays under vm.max_map_count, or an unmap could
      * fail to put the hole back.
      */
-    if (xl->mappings >= xl->max_mappings) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 ": already %"
-                      PRIu32 " blobs mapped, the limit (max-mappings)\n",
-                      __func__, mblob.resource_id, xl->mappings);
+    if (xen_lend_mappings(xl->lend) >= xl->max_mappings) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 ": already %u"
+                      " blobs mapped, the limit (max-mappings)\n", __func__,
+                      mblob.resource_id, xen_lend_mappings(xl->lend));
         cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
         return;
     }

@@ -494,6 +494,12 @@ int xen_lend_check(XenLend *xl, uint32_t resource_id, uint64_t offset,
     return xen_lend_table_check(&xl->table, resource_id, offset, size);
 }
 
+/* How many blobs the device has mapped in the window. */
+unsigned int xen_lend_mappings(XenLend *xl)
+{
+    return xl->table.mappings->len;
+}
+
 /*
  * The device mapped a blob into the window, at @host in QEMU: lend it if
  * the window decodes.

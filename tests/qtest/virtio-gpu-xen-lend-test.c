@@ -616,6 +616,15 @@ static void assert_not_logged(const char *what)
     }
 }
 
+/* SET_SCANOUT_BLOB @sb is answered @resp, and @why is logged. */
+static void assert_scanout_refused(GPUTest *t,
+                                   struct virtio_gpu_set_scanout_blob *sb,
+                                   uint32_t resp, const char *why)
+{
+    g_assert_cmphex(gpu_scanout_blob(t, sb), ==, resp);
+    assert_logged(why);
+}
+
 /*
  * A Venus blob scanned out with Venus alone: no GL console shows it, so
  * the 2D console must (an assert in dpy_gl_update() once), and bad
@@ -700,29 +709,24 @@ static void test_blob_scanout(void *obj, void *data, QGuestAllocator *alloc)
     /* Geometry outside the blob or the framebuffer, and bad fields. */
     bad = sb;
     bad.offsets[0] = size - stride * SCANOUT_H + 1;
-    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
-                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
-    assert_logged("invalid fb bounds");
+    assert_scanout_refused(&t, &bad, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "invalid fb bounds");
     bad = sb;
     bad.strides[0] = SCANOUT_W * 4 - 4;
-    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
-                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
-    assert_logged("too small for width");
+    assert_scanout_refused(&t, &bad, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "too small for width");
     bad = sb;
     bad.r.x = 1;
-    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
-                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
-    assert_logged("illegal scanout 0 bounds");
+    assert_scanout_refused(&t, &bad, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "illegal scanout 0 bounds");
     bad = sb;
     bad.format = 0x1234;
-    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
-                    VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER);
-    assert_logged("couldn't handle guest format");
+    assert_scanout_refused(&t, &bad, VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER,
+                           "couldn't handle guest format");
     bad = sb;
     bad.scanout_id = 16;
-    g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
-                    VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID);
-    assert_logged("no scanout 16");
+    assert_scanout_refused(&t, &bad, VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID,
+                           "no scanout 16");
     bad = sb;
     bad.resource_id = 99;
     g_assert_cmphex(gpu_scanout_blob(&t, &bad), ==,
@@ -1552,11 +1556,6 @@ typedef struct Model {
     GString *why;       /* what the last failed check saw */
 } Model;
 
-static bool model_decodes(Model *m)
-{
-    return m->decode;
-}
-
 static uint64_t model_base(Model *m)
 {
     return m->home + (m->moved ? WINDOW_SIZE : 0);
@@ -1671,7 +1670,7 @@ static uint32_t model_map_response(Model *m, uint32_t r, uint64_t offset)
  */
 static bool model_access(Model *m, ModelBlob *b, bool *zero_page)
 {
-    if (!b->exists || !b->mapped || !model_decodes(m)) {
+    if (!b->exists || !b->mapped || !m->decode) {
         return false;
     }
     *zero_page = false;
@@ -1765,7 +1764,7 @@ static bool model_step(Model *m, const ModelStep *s)
             return true;
         }
         lend_set(t, "x-lend-revoke", "-1");
-        for (i = 1; i <= MODEL_BLOBS && model_decodes(m); i++) {
+        for (i = 1; i <= MODEL_BLOBS && m->decode; i++) {
             if (m->blob[i].mapped && m->blob[i].slot == SLOT_LENT) {
                 m->blob[i].slot = SLOT_REVOKED;
             }
@@ -1813,7 +1812,7 @@ static bool model_check(Model *m)
 
 #define DELTA(name) (qdict_get_int(stats, name) - qdict_get_int(m->base, name))
     for (r = 1; r <= MODEL_BLOBS; r++) {
-        expected += m->blob[r].mapped && model_decodes(m);
+        expected += m->blob[r].mapped && m->decode;
     }
     if (qlist_size(slots) != expected) {
         ok = model_fails(m, "%zu slots, model says %d", qlist_size(slots),

@@ -41,7 +41,6 @@ struct VirtIOGPUXenLend {
     char *map_mode;
     bool map_per_blob;
     uint32_t max_mappings;
-    uint32_t mappings;      /* blobs mapped now */
 
     /* resource id -> VirtIOGPUXenLendBlob */
     GHashTable *blobs;

@@ -90,6 +90,7 @@ void xen_lend_free(XenLend *xl);
 
 int xen_lend_check(XenLend *xl, uint32_t resource_id, uint64_t offset,
                    uint64_t size);
+unsigned int xen_lend_mappings(XenLend *xl);
 int xen_lend_map(XenLend *xl, uint32_t resource_id, uint64_t offset,
                  uint64_t size, void *host);
 void xen_lend_unmap(XenLend *xl, uint32_t resource_id);
