@@ -72,6 +72,9 @@ struct VirtIOGPUXenLendRegion {
     MemoryRegion mr;
     VirtIOGPUXenLend *xl;
     VirtIOGPUXenLendBlob *blob;     /* NULL once the blob let it go */
+    void *data;                     /* virglrenderer's mapping */
+    uint64_t data_size;
+    bool munmap_data;               /* the blob let go of an mmap()ed map */
 };
 
 static void virtio_gpu_xen_lend_region_finalize(Object *obj)
@@ -82,6 +85,8 @@ static void virtio_gpu_xen_lend_region_finalize(Object *obj)
         r->blob->region = NULL;
         /* Runs in the RCU thread: virglrenderer wants the main loop. */
         qemu_bh_schedule(r->xl->resume_bh);
+    } else if (r->munmap_data) {
+        munmap(r->data, r->data_size);
     }
 }
 
@@ -194,6 +199,8 @@ static int virtio_gpu_xen_lend_map_region(VirtIOGPUXenLend *xl,
         object_new(TYPE_VIRTIO_GPU_XEN_LEND_REGION));
     r->xl = xl;
     r->blob = blob;
+    r->data = data;
+    r->data_size = mapped_size;
     memory_region_init_ram_ptr(&r->mr, OBJECT(r), "xen-lend-blob", size,
                                data);
     memory_region_add_subregion_overlap(&b->hostmem, offset, &r->mr, 1);
@@ -272,8 +279,12 @@ static bool virtio_gpu_xen_lend_unmap_memory(VirtIOGPUXenLend *xl,
         }
         /*
          * Reset: the region goes unwatched, so its block on the queue is
-         * lifted here; a BH per region would merge into one.
+         * lifted here; a BH per region would merge into one.  The
+         * resource goes next, and virglrenderer does not unmap what it
+         * destroys: the region unmaps an mmap()ed blob once no reader
+         * is left.  A GL buffer's map goes with the buffer.
          */
+        r->munmap_data = !blob->gl_buffer;
         r->blob = NULL;
         b->renderer_blocked--;
         blob->region = NULL;
@@ -441,6 +452,9 @@ static void virtio_gpu_xen_lend_create_blob(VirtIOGPU *g,
     blob->blob_mem = cblob.blob_mem;
     blob->blob_flags = cblob.blob_flags;
     blob->size = cblob.size;
+    blob->gl_buffer = cblob.blob_mem != VIRTIO_GPU_BLOB_MEM_GUEST &&
+        g_hash_table_contains(xl->gl_contexts,
+                              GUINT_TO_POINTER(cblob.hdr.ctx_id));
     g_hash_table_insert(xl->blobs, GUINT_TO_POINTER(blob->resource_id), blob);
 }
 
@@ -480,6 +494,11 @@ static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
         return;
     }
     virtio_gpu_virgl_process_cmd(g, cmd);
+    /* Its host blobs are GL buffers, mapped by GL, not by mmap(). */
+    if (!cmd->error && capset_id <= VIRTIO_GPU_CAPSET_VIRGL2) {
+        g_hash_table_add(VIRTIO_GPU_XEN_LEND(g)->gl_contexts,
+                         GUINT_TO_POINTER(cc.hdr.ctx_id));
+    }
 }
 
 /*
@@ -774,6 +793,11 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
     case VIRTIO_GPU_CMD_CTX_CREATE:
         virtio_gpu_xen_lend_ctx_create(g, cmd);
         break;
+    case VIRTIO_GPU_CMD_CTX_DESTROY:
+        g_hash_table_remove(xl->gl_contexts,
+                            GUINT_TO_POINTER(cmd->cmd_hdr.ctx_id));
+        virtio_gpu_virgl_process_cmd(g, cmd);
+        break;
     case VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB:
         virtio_gpu_xen_lend_create_blob(g, cmd);
         break;
@@ -1001,6 +1025,7 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         return;
     }
     xl->blobs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+    xl->gl_contexts = g_hash_table_new(NULL, NULL);
     xl->resume_bh = virtio_bh_new_guarded(dev, virtio_gpu_xen_lend_resume_bh,
                                           xl);
     trace_virtio_gpu_xen_lend_realize(virgl,
@@ -1019,6 +1044,7 @@ static void virtio_gpu_xen_lend_unrealize(DeviceState *dev)
     xlc->parent_unrealize(dev);
     memory_region_del_subregion(&b->hostmem, &xl->window_mr);
     g_clear_pointer(&xl->blobs, g_hash_table_destroy);
+    g_clear_pointer(&xl->gl_contexts, g_hash_table_destroy);
     g_clear_pointer(&xl->resume_bh, qemu_bh_delete);
 }
 
@@ -1029,6 +1055,9 @@ static void virtio_gpu_xen_lend_reset(VirtIODevice *vdev)
     int ret;
 
     xlc->parent_reset(vdev);
+    if (xl->gl_contexts) {
+        g_hash_table_remove_all(xl->gl_contexts);
+    }
     if (!xl->window) {
         return;
     }

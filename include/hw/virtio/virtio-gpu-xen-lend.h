@@ -25,6 +25,7 @@ typedef struct VirtIOGPUXenLendBlob {
     uint32_t blob_mem;
     uint32_t blob_flags;
     uint64_t size;
+    bool gl_buffer;         /* a virgl context's: GL maps it, not mmap() */
     bool mapped;
     uint64_t offset;        /* in the hostmem window, while mapped */
     uint64_t map_size;      /* page-aligned length mapped at @offset */
@@ -44,6 +45,7 @@ struct VirtIOGPUXenLend {
 
     /* resource id -> VirtIOGPUXenLendBlob */
     GHashTable *blobs;
+    GHashTable *gl_contexts;    /* ids of the guest's virgl contexts */
 
     /*
      * One host mapping backs the whole hostmem window: blob memory is
