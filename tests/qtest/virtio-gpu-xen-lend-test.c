@@ -1442,15 +1442,60 @@ static QTestState *privcmd_qemu(const char *env, const char *log,
     return qtest_init_with_env("XEN_LEND_PRIVCMD_QEMU", args, true);
 }
 
+/* A QEMU with the device over the fake privcmd, and libqos to drive it. */
+typedef struct PrivcmdRig {
+    QGuestAllocator alloc;
+    QPCIBus *bus;
+    QVirtioPCIDevice *dev;
+} PrivcmdRig;
+
+static void privcmd_rig_start(PrivcmdRig *rig, GPUTest *t, const char *env,
+                              const char *log, const char *device_opts)
+{
+    g_autofree char *opts = g_strdup_printf(
+        "-device virtio-gpu-xen-lend-pci,lend=privcmd,%shostmem=64M,"
+        "addr=04.0,id=gpu", device_opts);
+
+    unlink(log);
+    t->qts = privcmd_qemu(env, log, opts);
+    pc_alloc_init(&rig->alloc, t->qts, ALLOC_NO_FLAGS);
+    rig->bus = qpci_new_pc(t->qts, &rig->alloc);
+    rig->dev = virtio_pci_new(rig->bus,
+                              &(QPCIAddress) { .devfn = QPCI_DEVFN(4, 0) });
+    qvirtio_pci_device_enable(rig->dev);
+    qvirtio_start_device(&rig->dev->vdev);
+    gpu_start(t, rig->dev, &rig->alloc);
+    g_assert_cmpstr(qdict_get_str(t->lend_base, "mode"), ==, "privcmd");
+}
+
+static void privcmd_rig_stop(PrivcmdRig *rig, GPUTest *t)
+{
+    qvirtio_pci_device_disable(rig->dev);
+    g_free(rig->dev->pdev);
+    g_free(rig->dev);
+    qpci_free_pc(rig->bus);
+    alloc_destroy(&rig->alloc);
+    qtest_quit(t->qts);
+}
+
+/* The calls the fake privcmd saw, none of them against the ABI. */
+static char *privcmd_calls(const char *log)
+{
+    char *calls;
+
+    g_assert_true(g_file_get_contents(log, &calls, NULL, NULL));
+    g_test_message("fake privcmd calls: %.4000s", calls);
+    g_assert_null(strstr(calls, "VIOLATION"));
+    return calls;
+}
+
 static void test_privcmd(void)
 {
     g_autofree char *log = g_strdup_printf("%s/fake-privcmd-%d.log",
                                            g_get_tmp_dir(), getpid());
     g_autofree char *calls = NULL;
     g_autofree char *expect = NULL;
-    QGuestAllocator alloc;
-    QVirtioPCIDevice *dev;
-    QPCIBus *bus;
+    PrivcmdRig rig;
     QPCIBar window;
     GPUTest t;
 
@@ -1458,17 +1503,7 @@ static void test_privcmd(void)
         g_test_skip("XEN_LEND_FAKE_PRIVCMD is not set");
         return;
     }
-    unlink(log);
-    t.qts = privcmd_qemu("", log, "-device virtio-gpu-xen-lend-pci,"
-                         "lend=privcmd,lend-fault-policy=inject,"
-                         "hostmem=64M,addr=04.0,id=gpu");
-    pc_alloc_init(&alloc, t.qts, ALLOC_NO_FLAGS);
-    bus = qpci_new_pc(t.qts, &alloc);
-    dev = virtio_pci_new(bus, &(QPCIAddress) { .devfn = QPCI_DEVFN(4, 0) });
-    qvirtio_pci_device_enable(dev);
-    qvirtio_start_device(&dev->vdev);
-    gpu_start(&t, dev, &alloc);
-    g_assert_cmpstr(qdict_get_str(t.lend_base, "mode"), ==, "privcmd");
+    privcmd_rig_start(&rig, &t, "", log, "lend-fault-policy=inject,");
     window = gpu_window(&t, NULL);
 
     gpu_venus_blob(&t, 1, BLOB);
@@ -1504,17 +1539,10 @@ static void test_privcmd(void)
     g_assert_cmpuint(lend_stat(&t, "relends"), ==, 2);
     g_assert_cmpuint(lend_stat(&t, "trap-accesses"), ==, 0);
     gpu_stop(&t);
-    qvirtio_pci_device_disable(dev);
-    g_free(dev->pdev);
-    g_free(dev);
-    qpci_free_pc(bus);
-    alloc_destroy(&alloc);
-    qtest_quit(t.qts);
+    privcmd_rig_stop(&rig, &t);
 
     /* Each call the device made, in order, as the fake kernel saw it. */
-    g_assert_true(g_file_get_contents(log, &calls, NULL, NULL));
-    g_test_message("fake privcmd calls: %s", calls);
-    g_assert_null(strstr(calls, "VIOLATION"));
+    calls = privcmd_calls(log);
     expect = g_strdup_printf(
         "open\nrestrict domid=0\nquery\n"
         "lend slot=0 gpa=0x%" PRIx64 " size=0x%x flags=0x%x"
@@ -1592,9 +1620,16 @@ typedef struct Model {
     QPCIBar window;
     uint64_t home;      /* the BAR where libqos put it */
     bool trap_mode;     /* lend=trap: nothing is lent, all is trapped */
+    /*
+     * lend=privcmd: the lender revokes unseen, and with no Xen here every
+     * access to a lent range reaches QEMU as a fault that lends it again.
+     */
+    bool unseen;
+    int64_t revoked_relends;    /* since the last reset */
     bool moved;
     bool decode;
-    bool fail;          /* x-lend-fail */
+    bool fail;          /* lending fails */
+    const char *fail_file;  /* lend=privcmd: the fake fails while it exists */
     ModelBlob blob[MODEL_BLOBS + 1];
     QDict *base;        /* counters after the last reset */
     GString *why;       /* what the last failed check saw */
@@ -1648,6 +1683,18 @@ static void model_set_decode(Model *m)
                                  : cmd & ~PCI_COMMAND_MEMORY);
 }
 
+static void model_set_fail(Model *m, bool fail)
+{
+    m->fail = fail;
+    if (!m->fail_file) {
+        lend_set(m->t, "x-lend-fail", fail ? "true" : "false");
+    } else if (fail) {
+        g_assert_true(g_file_set_contents(m->fail_file, "", 0, NULL));
+    } else {
+        unlink(m->fail_file);
+    }
+}
+
 /* A device as after power-on, but for what libqos set up. */
 static void model_reset(Model *m)
 {
@@ -1661,10 +1708,9 @@ static void model_reset(Model *m)
     qvirtio_start_device(t->vdev);
     gpu_stop(t);
     gpu_start(t, m->obj, t->alloc);
-    if (!m->trap_mode && m->fail) {
-        lend_set(t, "x-lend-fail", "false");
+    if (m->fail) {
+        model_set_fail(m, false);
     }
-    m->fail = false;
     for (r = 1; r <= MODEL_BLOBS; r++) {
         m->blob[r] = (ModelBlob) { 0 };
     }
@@ -1672,6 +1718,7 @@ static void model_reset(Model *m)
                     VIRTIO_GPU_RESP_OK_NODATA);
     qobject_unref(m->base);
     m->base = lend_stats(t);
+    m->revoked_relends = 0;
 }
 
 static bool model_expect(Model *m, const ModelStep *s, uint32_t got,
@@ -1718,10 +1765,12 @@ static bool model_access(Model *m, ModelBlob *b, bool *zero_page)
         return false;
     }
     *zero_page = false;
-    if (b->slot == SLOT_REVOKED) {
+    if (b->slot == SLOT_REVOKED || (m->unseen && b->slot == SLOT_LENT)) {
         if (m->fail) {
             *zero_page = true;
+            b->slot = SLOT_REVOKED;
         } else {
+            m->revoked_relends += b->slot == SLOT_REVOKED;
             b->slot = SLOT_LENT;
         }
     }
@@ -1818,8 +1867,7 @@ static bool model_step(Model *m, const ModelStep *s)
         if (m->trap_mode) {
             return true;
         }
-        m->fail = !m->fail;
-        lend_set(t, "x-lend-fail", m->fail ? "true" : "false");
+        model_set_fail(m, !m->fail);
         return true;
     case STEP_MOVE:
         m->moved = !m->moved;
@@ -1852,6 +1900,7 @@ static bool model_check(Model *m)
     QDict *stats = lend_stats(m->t);
     const QListEntry *e;
     int expected = 0, lent = 0, r;
+    int64_t unseen_relends;
     bool ok = true;
 
 #define DELTA(name) (qdict_get_int(stats, name) - qdict_get_int(m->base, name))
@@ -1886,12 +1935,15 @@ static bool model_check(Model *m)
         }
         lent += !strcmp(state, "lent");
     }
-    if (ok &&
-        lent != DELTA("lends") - DELTA("unlends") - DELTA("revocations")) {
+    /* A relend of a range revoked unseen counts no revocation. */
+    unseen_relends = m->unseen ? DELTA("relends") - m->revoked_relends : 0;
+    if (ok && lent != DELTA("lends") - DELTA("unlends") -
+                      DELTA("revocations") - unseen_relends) {
         ok = model_fails(m, "%d lent, but lends %" PRId64 " - unlends %"
-                         PRId64 " - revocations %" PRId64, lent,
+                         PRId64 " - revocations %" PRId64 " - relends of"
+                         " ranges revoked unseen %" PRId64, lent,
                          DELTA("lends"), DELTA("unlends"),
-                         DELTA("revocations"));
+                         DELTA("revocations"), unseen_relends);
     }
     if (ok && DELTA("relends") > DELTA("faults")) {
         ok = model_fails(m, "more relends than faults");
@@ -1993,7 +2045,9 @@ static void model_report(Model *m, guint32 seed, gsize failed_at, GArray *fail)
             failed_at, m->why->str, fail->len, list->str);
 }
 
-static void test_lend_model(void *obj, void *data, QGuestAllocator *alloc)
+/* A walk over @mode's lending, on a device @t already drives. */
+static void lend_model_walk(GPUTest *t, void *obj, const char *mode,
+                            const char *fail_file)
 {
     const char *env_steps = getenv("VGXL_MODEL_STEPS");
     const char *env_seed = getenv("VGXL_MODEL_SEED");
@@ -2003,20 +2057,21 @@ static void test_lend_model(void *obj, void *data, QGuestAllocator *alloc)
     g_autoptr(GRand) rng = g_rand_new_with_seed(seed);
     g_autoptr(GArray) since_reset = g_array_new(false, false,
                                                 sizeof(ModelStep));
-    GPUTest t;
     Model m = {
-        .t = &t,
+        .t = t,
         .obj = obj,
-        .trap_mode = data != NULL,
+        .trap_mode = !strcmp(mode, "trap"),
+        .unseen = !strcmp(mode, "privcmd"),
+        .fail_file = fail_file,
         .why = g_string_new(""),
     };
     gsize i;
 
-    gpu_start(&t, obj, alloc);
-    m.window = gpu_window(&t, NULL);
+    g_assert_cmpstr(qdict_get_str(t->lend_base, "mode"), ==, mode);
+    m.window = gpu_window(t, NULL);
     m.home = m.window.addr;
     g_test_message("model: seed %" PRIu32 ", %zu steps, lend=%s", seed,
-                   nsteps, m.trap_mode ? "trap" : "emulated");
+                   nsteps, mode);
     model_reset(&m);
     for (i = 0; i < nsteps; i++) {
         ModelStep s = model_next(rng);
@@ -2046,7 +2101,42 @@ static void test_lend_model(void *obj, void *data, QGuestAllocator *alloc)
     g_test_message("model: %zu steps passed", nsteps);
     qobject_unref(m.base);
     g_string_free(m.why, true);
+}
+
+static void test_lend_model(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+
+    gpu_start(&t, obj, alloc);
+    lend_model_walk(&t, obj, data ? data : "emulated", NULL);
     gpu_stop(&t);
+}
+
+/* The same walk over the fake privcmd, which checks each call it gets. */
+static void test_privcmd_model(void)
+{
+    g_autofree char *log = g_strdup_printf("%s/fake-privcmd-model-%d.log",
+                                           g_get_tmp_dir(), getpid());
+    g_autofree char *fail = g_strdup_printf("%s.fail", log);
+    g_autofree char *env = g_strdup_printf("FAKE_PRIVCMD_FAIL=%s", fail);
+    g_autofree char *calls = NULL;
+    PrivcmdRig rig;
+    GPUTest t;
+
+    if (!getenv("XEN_LEND_FAKE_PRIVCMD")) {
+        g_test_skip("XEN_LEND_FAKE_PRIVCMD is not set");
+        return;
+    }
+    unlink(fail);
+    privcmd_rig_start(&rig, &t, env, log, "");
+    lend_model_walk(&t, rig.dev, "privcmd", fail);
+    unlink(fail);
+    gpu_stop(&t);
+    privcmd_rig_stop(&rig, &t);
+    calls = privcmd_calls(log);
+    g_assert_nonnull(strstr(calls, "\nlend slot="));
+    g_assert_nonnull(strstr(calls, "\nunlend slot="));
+    unlink(log);
 }
 
 /*
@@ -2287,6 +2377,8 @@ static void register_virtio_gpu_xen_lend_test(void)
         qtest_add_func("virtio-gpu-xen-lend/bad-properties",
                        test_bad_properties);
         qtest_add_func("virtio-gpu-xen-lend/lend/privcmd", test_privcmd);
+        qtest_add_func("virtio-gpu-xen-lend/lend/privcmd-model",
+                       test_privcmd_model);
         qtest_add_func("virtio-gpu-xen-lend/lend/privcmd-unsupported",
                        test_privcmd_unsupported);
     }

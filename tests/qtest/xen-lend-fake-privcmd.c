@@ -3,7 +3,10 @@
  * QEMU by the privcmd qtest.  It implements the ABI of
  * docs/interop/xen-memory-lending.rst as a kernel would check it, and
  * logs every call to $FAKE_PRIVCMD_LOG so the test can compare the calls
- * with what the device should have done.  With FAKE_PRIVCMD_NO_LEND set,
+ * with what the device should have done.  While the file that
+ * $FAKE_PRIVCMD_FAIL names exists, every lend fails.  It also watches mmap(),
+ * mremap() and munmap(): memory that is lent must not be replaced or
+ * unmapped before it is unlent.  With FAKE_PRIVCMD_NO_LEND set,
  * it is a privcmd from before lending: the lending ioctls fail ENOTTY.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -27,7 +30,7 @@
 
 #include "hw/xen/privcmd-lend.h"
 
-#define MAX_SLOTS 64
+#define MAX_SLOTS 64    /* slots one fd may hold; their ids are any */
 #define PAGE 4096
 
 static int fake_fd = -1;
@@ -114,22 +117,46 @@ OPEN_2_WRAPPER(__open_2)
 OPEN_2_WRAPPER(__open64_2)
 #pragma GCC diagnostic pop
 
-static int fake_region(struct privcmd_lend_region *r)
+/* Where slot @id is kept, or -1. */
+static int find_slot(uint32_t id)
 {
     int i;
 
-    if (r->slot >= MAX_SLOTS) {
-        fake_log("VIOLATION slot %u beyond the limit", r->slot);
-        return -ENOSPC;
+    for (i = 0; i < MAX_SLOTS; i++) {
+        if (used[i] && slots[i].slot == id) {
+            return i;
+        }
     }
+    return -1;
+}
+
+static int fake_region(struct privcmd_lend_region *r)
+{
+    int i, at = find_slot(r->slot);
+
     if (!r->size) {
-        if (!used[r->slot]) {
+        if (at < 0) {
             fake_log("VIOLATION unlend of unknown slot %u", r->slot);
             return -ENOENT;
         }
-        used[r->slot] = false;
+        used[at] = false;
         fake_log("unlend slot=%u", r->slot);
         return 0;
+    }
+    for (i = 0; at < 0 && i < MAX_SLOTS; i++) {
+        if (!used[i]) {
+            at = i;
+        }
+    }
+    if (at < 0) {
+        fake_log("lend slot=%u: no slot left", r->slot);
+        return -ENOSPC;
+    }
+    /* A lender with no page to give, while the file named exists. */
+    if (getenv("FAKE_PRIVCMD_FAIL") &&
+        !access(getenv("FAKE_PRIVCMD_FAIL"), F_OK)) {
+        fake_log("lend slot=%u fails", r->slot);
+        return -ENOMEM;
     }
     if ((r->guest_phys_addr | r->size | r->userspace_addr) % PAGE) {
         fake_log("VIOLATION unaligned slot %u", r->slot);
@@ -141,10 +168,11 @@ static int fake_region(struct privcmd_lend_region *r)
         return -EINVAL;
     }
     for (i = 0; i < MAX_SLOTS; i++) {
-        if (used[i] && i != (int)r->slot &&
+        if (used[i] && i != at &&
             r->guest_phys_addr < slots[i].guest_phys_addr + slots[i].size &&
             slots[i].guest_phys_addr < r->guest_phys_addr + r->size) {
-            fake_log("VIOLATION slot %u overlaps slot %d", r->slot, i);
+            fake_log("VIOLATION slot %u overlaps slot %u", r->slot,
+                     slots[i].slot);
             return -EEXIST;
         }
     }
@@ -153,14 +181,80 @@ static int fake_region(struct privcmd_lend_region *r)
         fake_log("VIOLATION slot %u backed by unmapped memory", r->slot);
         return -EFAULT;
     }
-    slots[r->slot] = *r;
-    used[r->slot] = true;
+    slots[at] = *r;
+    used[at] = true;
     /* Large pages need guest and host addresses equal modulo 2 MiB. */
     fake_log("lend slot=%u gpa=0x%llx size=0x%llx flags=0x%x 2m-congruent=%d",
              r->slot, (unsigned long long)r->guest_phys_addr,
              (unsigned long long)r->size, r->flags,
              !((r->guest_phys_addr ^ r->userspace_addr) & (0x200000 - 1)));
     return 0;
+}
+
+/* Whether [@addr, @addr + @len) holds memory lent to the guest. */
+static void check_not_lent(const char *call, void *addr, size_t len)
+{
+    uintptr_t start = (uintptr_t)addr;
+    int i;
+
+    for (i = 0; i < MAX_SLOTS; i++) {
+        if (used[i] && start < slots[i].userspace_addr + slots[i].size &&
+            slots[i].userspace_addr < start + len) {
+            fake_log("VIOLATION %s of slot %u's memory while it is lent",
+                     call, slots[i].slot);
+        }
+    }
+}
+
+#define MMAP_WRAPPER(name)                                               \
+    void *name(void *addr, size_t len, int prot, int flags, int fd,      \
+               off_t off)                                                \
+    {                                                                    \
+        static void *(*real)(void *, size_t, int, int, int, off_t);      \
+                                                                         \
+        if (flags & MAP_FIXED) {                                         \
+            check_not_lent(#name, addr, len);                            \
+        }                                                                \
+        if (!real) {                                                     \
+            real = dlsym(RTLD_NEXT, #name);                              \
+        }                                                                \
+        return real(addr, len, prot, flags, fd, off);                    \
+    }
+
+MMAP_WRAPPER(mmap)
+MMAP_WRAPPER(mmap64)
+
+void *mremap(void *old, size_t old_len, size_t len, int flags, ...)
+{
+    static void *(*real)(void *, size_t, size_t, int, ...);
+    void *new = NULL;
+    va_list ap;
+
+    va_start(ap, flags);
+    if (flags & MREMAP_FIXED) {
+        new = va_arg(ap, void *);
+        check_not_lent("mremap", new, len);
+    }
+    va_end(ap);
+    /* A size of 0 duplicates the mapping and leaves it in place. */
+    if (old_len) {
+        check_not_lent("mremap", old, old_len);
+    }
+    if (!real) {
+        real = dlsym(RTLD_NEXT, "mremap");
+    }
+    return real(old, old_len, len, flags, new);
+}
+
+int munmap(void *addr, size_t len)
+{
+    static int (*real)(void *, size_t);
+
+    check_not_lent("munmap", addr, len);
+    if (!real) {
+        real = dlsym(RTLD_NEXT, "munmap");
+    }
+    return real(addr, len);
 }
 
 int ioctl(int fd, unsigned long req, ...)
