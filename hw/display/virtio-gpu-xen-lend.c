@@ -425,12 +425,77 @@ static bool virtio_gpu_xen_lend_unmap_blob(VirtIOGPU *g,
     return virtio_gpu_xen_lend_unmap_memory(xl, blob, true);
 }
 
+/*
+ * The command's context exists.  virglrenderer ignores commands for
+ * contexts it does not know, so the guest would never learn of its bug.
+ */
+static bool virtio_gpu_xen_lend_check_ctx(VirtIOGPU *g,
+                                          struct virtio_gpu_ctrl_command *cmd)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
+
+    if (!g_hash_table_contains(xl->contexts,
+                               GUINT_TO_POINTER(cmd->cmd_hdr.ctx_id))) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: command 0x%" PRIx32 " for"
+                      " context %" PRIu32 ", which does not exist\n",
+                      __func__, cmd->cmd_hdr.type, cmd->cmd_hdr.ctx_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
+        return false;
+    }
+    return true;
+}
+
+static bool virtio_gpu_xen_lend_check_resource(VirtIOGPU *g,
+                                        struct virtio_gpu_ctrl_command *cmd,
+                                        uint32_t resource_id)
+{
+    if (!virtio_gpu_find_resource(g, resource_id)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: command 0x%" PRIx32 " for"
+                      " resource %" PRIu32 ", which does not exist\n",
+                      __func__, cmd->cmd_hdr.type, resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+        return false;
+    }
+    return true;
+}
+
+/*
+ * The ids of the commands that virglrenderer takes without checking them:
+ * those of an existing context and resource.
+ */
+static void virtio_gpu_xen_lend_check_ids(VirtIOGPU *g,
+                                          struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_transfer_host_3d xfer;
+    struct virtio_gpu_ctx_resource cr;
+
+    switch (cmd->cmd_hdr.type) {
+    case VIRTIO_GPU_CMD_CTX_DESTROY:
+    case VIRTIO_GPU_CMD_SUBMIT_3D:
+        virtio_gpu_xen_lend_check_ctx(g, cmd);
+        break;
+    case VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE:
+    case VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE:
+        VIRTIO_GPU_FILL_CMD(cr);
+        if (virtio_gpu_xen_lend_check_ctx(g, cmd)) {
+            virtio_gpu_xen_lend_check_resource(g, cmd, cr.resource_id);
+        }
+        break;
+    case VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D:
+    case VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D:
+        VIRTIO_GPU_FILL_CMD(xfer);
+        virtio_gpu_xen_lend_check_resource(g, cmd, xfer.resource_id);
+        break;
+    }
+}
+
 static void virtio_gpu_xen_lend_create_blob(VirtIOGPU *g,
                                             struct virtio_gpu_ctrl_command *cmd)
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
     struct virtio_gpu_resource_create_blob cblob;
     VirtIOGPUXenLendBlob *blob;
+    uint32_t capset_id;
 
     VIRTIO_GPU_FILL_CMD(cblob);
     virtio_gpu_create_blob_bswap(&cblob);
@@ -438,6 +503,21 @@ static void virtio_gpu_xen_lend_create_blob(VirtIOGPU *g,
     if (cblob.size == 0) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " has size 0\n",
                       __func__, cblob.resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    switch (cblob.blob_mem) {
+    case VIRTIO_GPU_BLOB_MEM_GUEST:
+        break;
+    case VIRTIO_GPU_BLOB_MEM_HOST3D:
+    case VIRTIO_GPU_BLOB_MEM_HOST3D_GUEST:
+        if (!virtio_gpu_xen_lend_check_ctx(g, cmd)) {
+            return;
+        }
+        break;
+    default:
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: unknown blob_mem %" PRIu32 "\n",
+                      __func__, cblob.blob_mem);
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
         return;
     }
@@ -452,15 +532,17 @@ static void virtio_gpu_xen_lend_create_blob(VirtIOGPU *g,
     blob->blob_mem = cblob.blob_mem;
     blob->blob_flags = cblob.blob_flags;
     blob->size = cblob.size;
+    capset_id = GPOINTER_TO_UINT(g_hash_table_lookup(xl->contexts,
+                                     GUINT_TO_POINTER(cblob.hdr.ctx_id)));
     blob->gl_buffer = cblob.blob_mem != VIRTIO_GPU_BLOB_MEM_GUEST &&
-        g_hash_table_contains(xl->gl_contexts,
-                              GUINT_TO_POINTER(cblob.hdr.ctx_id));
+                      capset_id <= VIRTIO_GPU_CAPSET_VIRGL2;
     g_hash_table_insert(xl->blobs, GUINT_TO_POINTER(blob->resource_id), blob);
 }
 
 static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
                                            struct virtio_gpu_ctrl_command *cmd)
 {
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
     struct virtio_gpu_ctx_create cc;
     uint32_t capset_id;
     guint i;
@@ -472,6 +554,21 @@ static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
         qemu_log_mask(LOG_GUEST_ERROR, "%s: context id 0 is reserved\n",
                       __func__);
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
+        return;
+    }
+    if (g_hash_table_contains(xl->contexts,
+                              GUINT_TO_POINTER(cc.hdr.ctx_id))) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: context %" PRIu32 " exists\n",
+                      __func__, cc.hdr.ctx_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID;
+        return;
+    }
+    /* virglrenderer copies nlen bytes of the name. */
+    if (cc.nlen > sizeof(cc.debug_name)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: a name of %" PRIu32 " bytes in"
+                      " a field of %zu\n", __func__, cc.nlen,
+                      sizeof(cc.debug_name));
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
         return;
     }
     capset_id = CAPSET_ID(cc.context_init);
@@ -494,10 +591,11 @@ static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
         return;
     }
     virtio_gpu_virgl_process_cmd(g, cmd);
-    /* Its host blobs are GL buffers, mapped by GL, not by mmap(). */
-    if (!cmd->error && capset_id <= VIRTIO_GPU_CAPSET_VIRGL2) {
-        g_hash_table_add(VIRTIO_GPU_XEN_LEND(g)->gl_contexts,
-                         GUINT_TO_POINTER(cc.hdr.ctx_id));
+    if (!cmd->error) {
+        /* A virgl context's capset is VIRGL2 or VIRGL: either will do. */
+        g_hash_table_insert(xl->contexts, GUINT_TO_POINTER(cc.hdr.ctx_id),
+                            GUINT_TO_POINTER(capset_id ? capset_id :
+                                             VIRTIO_GPU_CAPSET_VIRGL2));
     }
 }
 
@@ -774,6 +872,39 @@ static bool virtio_gpu_xen_lend_is_2d(VirtIOGPU *g,
     }
 }
 
+/* Upstream answers a capset index past the last with zeros. */
+static void virtio_gpu_xen_lend_get_capset_info(VirtIOGPU *g,
+                                        struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_get_capset_info info;
+
+    VIRTIO_GPU_FILL_CMD(info);
+    if (info.capset_index >= g->capset_ids->len) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: capset index %" PRIu32 " of %u"
+                      "\n", __func__, info.capset_index, g->capset_ids->len);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    virtio_gpu_virgl_process_cmd(g, cmd);
+}
+
+/* Upstream refuses a bad scanout id without a word. */
+static void virtio_gpu_xen_lend_get_edid(VirtIOGPU *g,
+                                         struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_cmd_get_edid edid;
+
+    VIRTIO_GPU_FILL_CMD(edid);
+    if (edid.scanout >= g->parent_obj.conf.max_outputs) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: scanout %" PRIu32 " of %" PRIu32
+                      "\n", __func__, edid.scanout,
+                      g->parent_obj.conf.max_outputs);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    virtio_gpu_virgl_process_cmd(g, cmd);
+}
+
 static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
                                             struct virtio_gpu_ctrl_command *cmd)
 {
@@ -789,14 +920,26 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
         return;
     }
 
+    virtio_gpu_xen_lend_check_ids(g, cmd);
+    if (cmd->error) {
+        virtio_gpu_ctrl_response_nodata(g, cmd, cmd->error);
+        return;
+    }
+
     switch (cmd->cmd_hdr.type) {
     case VIRTIO_GPU_CMD_CTX_CREATE:
         virtio_gpu_xen_lend_ctx_create(g, cmd);
         break;
     case VIRTIO_GPU_CMD_CTX_DESTROY:
-        g_hash_table_remove(xl->gl_contexts,
+        g_hash_table_remove(xl->contexts,
                             GUINT_TO_POINTER(cmd->cmd_hdr.ctx_id));
         virtio_gpu_virgl_process_cmd(g, cmd);
+        break;
+    case VIRTIO_GPU_CMD_GET_CAPSET_INFO:
+        virtio_gpu_xen_lend_get_capset_info(g, cmd);
+        break;
+    case VIRTIO_GPU_CMD_GET_EDID:
+        virtio_gpu_xen_lend_get_edid(g, cmd);
         break;
     case VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB:
         virtio_gpu_xen_lend_create_blob(g, cmd);
@@ -1025,7 +1168,7 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         return;
     }
     xl->blobs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
-    xl->gl_contexts = g_hash_table_new(NULL, NULL);
+    xl->contexts = g_hash_table_new(NULL, NULL);
     xl->resume_bh = virtio_bh_new_guarded(dev, virtio_gpu_xen_lend_resume_bh,
                                           xl);
     trace_virtio_gpu_xen_lend_realize(virgl,
@@ -1044,7 +1187,7 @@ static void virtio_gpu_xen_lend_unrealize(DeviceState *dev)
     xlc->parent_unrealize(dev);
     memory_region_del_subregion(&b->hostmem, &xl->window_mr);
     g_clear_pointer(&xl->blobs, g_hash_table_destroy);
-    g_clear_pointer(&xl->gl_contexts, g_hash_table_destroy);
+    g_clear_pointer(&xl->contexts, g_hash_table_destroy);
     g_clear_pointer(&xl->resume_bh, qemu_bh_delete);
 }
 
@@ -1055,8 +1198,8 @@ static void virtio_gpu_xen_lend_reset(VirtIODevice *vdev)
     int ret;
 
     xlc->parent_reset(vdev);
-    if (xl->gl_contexts) {
-        g_hash_table_remove_all(xl->gl_contexts);
+    if (xl->contexts) {
+        g_hash_table_remove_all(xl->contexts);
     }
     if (!xl->window) {
         return;

@@ -269,7 +269,8 @@ static void test_capsets(void *obj, void *data, QGuestAllocator *alloc)
                              offsetof(struct virtio_gpu_config, num_capsets));
     /* virgl is off without a GL display: Venus alone. */
     g_assert_cmpuint(n, ==, 1);
-    for (i = 0; i <= n; i++) {
+    /* An index past the last is bad input (test bad-input). */
+    for (i = 0; i < n; i++) {
         struct virtio_gpu_get_capset_info req = {
             .hdr.type = VIRTIO_GPU_CMD_GET_CAPSET_INFO,
             .capset_index = i,
@@ -278,12 +279,8 @@ static void test_capsets(void *obj, void *data, QGuestAllocator *alloc)
 
         g_assert_cmphex(gpu_cmd(&t, &req, sizeof(req), &resp, sizeof(resp)),
                         ==, VIRTIO_GPU_RESP_OK_CAPSET_INFO);
-        if (i < n) {
-            g_assert_cmpuint(resp.capset_id, ==, VIRTIO_GPU_CAPSET_VENUS);
-            g_assert_cmpuint(resp.capset_max_size, >, 0);
-        } else {
-            g_assert_cmpuint(resp.capset_id, ==, 0);
-        }
+        g_assert_cmpuint(resp.capset_id, ==, VIRTIO_GPU_CAPSET_VENUS);
+        g_assert_cmpuint(resp.capset_max_size, >, 0);
     }
     gpu_stop(&t);
 }
@@ -927,6 +924,302 @@ static void test_bad_map(void *obj, void *data, QGuestAllocator *alloc)
     gpu_stop(&t);
 }
 
+
+/*
+ * Bad guest input, field by field: each bad command gets an error
+ * response (the one the virtio-gpu spec names where it names one) and a
+ * guest-error line, and the next, valid, command still works.
+ */
+static int64_t guest_errors_size(void)
+{
+    struct stat st;
+
+    return stat(guest_errors_log, &st) ? 0 : st.st_size;
+}
+
+static void assert_refused(GPUTest *t, const char *what, const void *req,
+                           size_t len, uint32_t want)
+{
+    int64_t logged = guest_errors_size();
+    struct virtio_gpu_resp_display_info info;
+    struct virtio_gpu_ctrl_hdr get_info = {
+        .type = VIRTIO_GPU_CMD_GET_DISPLAY_INFO,
+    };
+    uint8_t resp[256];
+    uint32_t got;
+
+    g_test_message("bad input: %s", what);
+    got = gpu_cmd(t, req, len, resp, sizeof(resp));
+    if (got != want) {
+        g_error("%s: response 0x%x, expected 0x%x", what, got, want);
+    }
+    if (guest_errors_size() <= logged) {
+        g_error("%s: no guest error logged", what);
+    }
+    g_assert_cmphex(gpu_cmd(t, &get_info, sizeof(get_info), &info,
+                            sizeof(info)), ==,
+                    VIRTIO_GPU_RESP_OK_DISPLAY_INFO);
+}
+
+#define REFUSED(t, what, want, ...) \
+    do { \
+        __typeof__(__VA_ARGS__) req_ = __VA_ARGS__; \
+        assert_refused(t, what, &req_, sizeof(req_), want); \
+    } while (0)
+
+#define ERR_UNSPEC VIRTIO_GPU_RESP_ERR_UNSPEC
+#define ERR_PARAM VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER
+#define ERR_RES VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID
+#define ERR_CTX VIRTIO_GPU_RESP_ERR_INVALID_CONTEXT_ID
+#define ERR_SCANOUT VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID
+#define HDR(cmd, ctx) { .type = VIRTIO_GPU_CMD_##cmd, .ctx_id = (ctx) }
+
+static void test_bad_input(void *obj, void *data, QGuestAllocator *alloc)
+{
+    const uint32_t res2d = 10, blob = 11, none = 77, bad_ctx = 55;
+    struct virtio_gpu_resource_create_2d c2d = {
+        .hdr = HDR(RESOURCE_CREATE_2D, 0), .resource_id = res2d,
+        .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, .width = 64, .height = 64,
+    };
+    struct virtio_gpu_ctrl_hdr truncated = HDR(RESOURCE_CREATE_2D, 0);
+    /*
+     * Backing outside RAM, and more than QEMU's bounce buffer: upstream
+     * takes one page of it, bounced.
+     */
+    struct {
+        struct virtio_gpu_resource_attach_backing ab;
+        struct virtio_gpu_mem_entry ent;
+    } unmapped = {
+        .ab.hdr = HDR(RESOURCE_ATTACH_BACKING, 0),
+        .ab.resource_id = res2d, .ab.nr_entries = 1,
+        .ent = { .addr = 0xffffffffff0000ULL, .length = 16 * PAGE },
+    };
+    GPUTest t;
+
+    gpu_start(&t, obj, alloc);
+    gpu_venus_blob(&t, blob, 2 * PAGE);
+    g_assert_cmphex(gpu_cmd(&t, &c2d, sizeof(c2d), NULL, 0), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+
+    /* The header */
+    REFUSED(&t, "unknown command", ERR_UNSPEC,
+            (struct virtio_gpu_ctrl_hdr) { .type = 0x0fff });
+    REFUSED(&t, "cursor command on the control queue", ERR_UNSPEC,
+            (struct virtio_gpu_update_cursor) { .hdr = HDR(UPDATE_CURSOR, 0) });
+    assert_refused(&t, "truncated command", &truncated, sizeof(truncated),
+                   ERR_PARAM);
+
+    /* 2D */
+    REFUSED(&t, "create_2d: resource id 0", ERR_RES,
+            (struct virtio_gpu_resource_create_2d) {
+                .hdr = HDR(RESOURCE_CREATE_2D, 0), .resource_id = 0,
+                .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM,
+                .width = 8, .height = 8 });
+    REFUSED(&t, "create_2d: resource id in use", ERR_RES, c2d);
+    REFUSED(&t, "create_2d: resource id of a blob", ERR_RES,
+            (struct virtio_gpu_resource_create_2d) {
+                .hdr = HDR(RESOURCE_CREATE_2D, 0), .resource_id = blob,
+                .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM,
+                .width = 8, .height = 8 });
+    REFUSED(&t, "create_2d: format", ERR_PARAM,
+            (struct virtio_gpu_resource_create_2d) {
+                .hdr = HDR(RESOURCE_CREATE_2D, 0), .resource_id = 12,
+                .format = 0x999, .width = 8, .height = 8 });
+    REFUSED(&t, "create_2d: size", VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY,
+            (struct virtio_gpu_resource_create_2d) {
+                .hdr = HDR(RESOURCE_CREATE_2D, 0), .resource_id = 12,
+                .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM,
+                .width = 0x10000, .height = 0x10000 });
+    REFUSED(&t, "unref: resource id", ERR_RES,
+            (struct virtio_gpu_resource_unref) {
+                .hdr = HDR(RESOURCE_UNREF, 0), .resource_id = none });
+    REFUSED(&t, "set_scanout: scanout id", ERR_SCANOUT,
+            (struct virtio_gpu_set_scanout) {
+                .hdr = HDR(SET_SCANOUT, 0), .scanout_id = 99,
+                .resource_id = res2d, .r = { .width = 8, .height = 8 } });
+    REFUSED(&t, "set_scanout: resource id", ERR_RES,
+            (struct virtio_gpu_set_scanout) {
+                .hdr = HDR(SET_SCANOUT, 0), .resource_id = none,
+                .r = { .width = 8, .height = 8 } });
+    REFUSED(&t, "set_scanout: rectangle", ERR_UNSPEC,
+            (struct virtio_gpu_set_scanout) {
+                .hdr = HDR(SET_SCANOUT, 0), .resource_id = res2d,
+                .r = { .x = 60, .width = 8, .height = 8 } });
+    REFUSED(&t, "flush: resource id", ERR_RES,
+            (struct virtio_gpu_resource_flush) {
+                .hdr = HDR(RESOURCE_FLUSH, 0), .resource_id = none,
+                .r = { .width = 8, .height = 8 } });
+    REFUSED(&t, "flush: rectangle", ERR_PARAM,
+            (struct virtio_gpu_resource_flush) {
+                .hdr = HDR(RESOURCE_FLUSH, 0), .resource_id = res2d,
+                .r = { .y = 0xfffffff0, .width = 8, .height = 0x20 } });
+    REFUSED(&t, "transfer_to_host_2d: resource id", ERR_RES,
+            (struct virtio_gpu_transfer_to_host_2d) {
+                .hdr = HDR(TRANSFER_TO_HOST_2D, 0), .resource_id = none,
+                .r = { .width = 8, .height = 8 } });
+    REFUSED(&t, "transfer_to_host_2d: rectangle", ERR_UNSPEC,
+            (struct virtio_gpu_transfer_to_host_2d) {
+                .hdr = HDR(TRANSFER_TO_HOST_2D, 0), .resource_id = res2d,
+                .r = { .width = 65, .height = 8 } });
+    REFUSED(&t, "transfer_to_host_2d: no backing", ERR_UNSPEC,
+            (struct virtio_gpu_transfer_to_host_2d) {
+                .hdr = HDR(TRANSFER_TO_HOST_2D, 0), .resource_id = res2d,
+                .r = { .width = 8, .height = 8 } });
+    REFUSED(&t, "attach_backing: resource id", ERR_RES,
+            (struct virtio_gpu_resource_attach_backing) {
+                .hdr = HDR(RESOURCE_ATTACH_BACKING, 0),
+                .resource_id = none });
+    REFUSED(&t, "attach_backing: nr_entries", ERR_UNSPEC,
+            (struct virtio_gpu_resource_attach_backing) {
+                .hdr = HDR(RESOURCE_ATTACH_BACKING, 0),
+                .resource_id = res2d, .nr_entries = 16385 });
+    REFUSED(&t, "attach_backing: entries past the request", ERR_UNSPEC,
+            (struct virtio_gpu_resource_attach_backing) {
+                .hdr = HDR(RESOURCE_ATTACH_BACKING, 0),
+                .resource_id = res2d, .nr_entries = 2 });
+    assert_refused(&t, "attach_backing: address", &unmapped,
+                   sizeof(unmapped), ERR_UNSPEC);
+    REFUSED(&t, "detach_backing: resource id", ERR_RES,
+            (struct virtio_gpu_resource_detach_backing) {
+                .hdr = HDR(RESOURCE_DETACH_BACKING, 0),
+                .resource_id = none });
+    REFUSED(&t, "get_edid: scanout id", ERR_PARAM,
+            (struct virtio_gpu_cmd_get_edid) {
+                .hdr = HDR(GET_EDID, 0), .scanout = 99 });
+
+    /* Capsets and contexts */
+    REFUSED(&t, "get_capset_info: index", ERR_PARAM,
+            (struct virtio_gpu_get_capset_info) {
+                .hdr = HDR(GET_CAPSET_INFO, 0), .capset_index = 99 });
+    REFUSED(&t, "get_capset: capset id", ERR_PARAM,
+            (struct virtio_gpu_get_capset) {
+                .hdr = HDR(GET_CAPSET, 0), .capset_id = 0x7f });
+    REFUSED(&t, "ctx_create: context id 0", ERR_CTX,
+            (struct virtio_gpu_ctx_create) {
+                .hdr = HDR(CTX_CREATE, 0),
+                .context_init = VIRTIO_GPU_CAPSET_VENUS });
+    REFUSED(&t, "ctx_create: context id in use", ERR_CTX,
+            (struct virtio_gpu_ctx_create) {
+                .hdr = HDR(CTX_CREATE, VENUS_CTX),
+                .context_init = VIRTIO_GPU_CAPSET_VENUS });
+    REFUSED(&t, "ctx_create: capset", ERR_PARAM,
+            (struct virtio_gpu_ctx_create) {
+                .hdr = HDR(CTX_CREATE, 2), .context_init = 0x7f });
+    REFUSED(&t, "ctx_create: virgl capset with virgl off", ERR_PARAM,
+            (struct virtio_gpu_ctx_create) {
+                .hdr = HDR(CTX_CREATE, 2),
+                .context_init = VIRTIO_GPU_CAPSET_VIRGL2 });
+    REFUSED(&t, "ctx_create: name length", ERR_PARAM,
+            (struct virtio_gpu_ctx_create) {
+                .hdr = HDR(CTX_CREATE, 2), .nlen = 0xffffffff,
+                .context_init = VIRTIO_GPU_CAPSET_VENUS });
+    REFUSED(&t, "ctx_destroy: context id", ERR_CTX,
+            (struct virtio_gpu_ctx_destroy) {
+                .hdr = HDR(CTX_DESTROY, bad_ctx) });
+    REFUSED(&t, "ctx_attach_resource: context id", ERR_CTX,
+            (struct virtio_gpu_ctx_resource) {
+                .hdr = HDR(CTX_ATTACH_RESOURCE, bad_ctx),
+                .resource_id = blob });
+    REFUSED(&t, "ctx_attach_resource: resource id", ERR_RES,
+            (struct virtio_gpu_ctx_resource) {
+                .hdr = HDR(CTX_ATTACH_RESOURCE, VENUS_CTX),
+                .resource_id = none });
+    REFUSED(&t, "ctx_detach_resource: context id", ERR_CTX,
+            (struct virtio_gpu_ctx_resource) {
+                .hdr = HDR(CTX_DETACH_RESOURCE, bad_ctx),
+                .resource_id = blob });
+    REFUSED(&t, "ctx_detach_resource: resource id", ERR_RES,
+            (struct virtio_gpu_ctx_resource) {
+                .hdr = HDR(CTX_DETACH_RESOURCE, VENUS_CTX),
+                .resource_id = none });
+    REFUSED(&t, "submit_3d: context id", ERR_CTX,
+            (struct virtio_gpu_cmd_submit) {
+                .hdr = HDR(SUBMIT_3D, bad_ctx), .size = 0 });
+    REFUSED(&t, "submit_3d: size", ERR_PARAM,
+            (struct virtio_gpu_cmd_submit) {
+                .hdr = HDR(SUBMIT_3D, VENUS_CTX), .size = 4096 });
+
+    /* 3D resources and blobs */
+    REFUSED(&t, "create_3d: with virgl off", ERR_PARAM,
+            (struct virtio_gpu_resource_create_3d) {
+                .hdr = HDR(RESOURCE_CREATE_3D, 0), .resource_id = 12,
+                .width = 8, .height = 8, .depth = 1 });
+    REFUSED(&t, "transfer_to_host_3d: resource id", ERR_RES,
+            (struct virtio_gpu_transfer_host_3d) {
+                .hdr = HDR(TRANSFER_TO_HOST_3D, VENUS_CTX),
+                .resource_id = none });
+    REFUSED(&t, "transfer_from_host_3d: resource id", ERR_RES,
+            (struct virtio_gpu_transfer_host_3d) {
+                .hdr = HDR(TRANSFER_FROM_HOST_3D, VENUS_CTX),
+                .resource_id = none });
+    REFUSED(&t, "create_blob: resource id 0", ERR_RES,
+            (struct virtio_gpu_resource_create_blob) {
+                .hdr = HDR(RESOURCE_CREATE_BLOB, VENUS_CTX),
+                .resource_id = 0, .blob_mem = VIRTIO_GPU_BLOB_MEM_HOST3D,
+                .blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE,
+                .size = PAGE });
+    REFUSED(&t, "create_blob: resource id in use", ERR_RES,
+            (struct virtio_gpu_resource_create_blob) {
+                .hdr = HDR(RESOURCE_CREATE_BLOB, VENUS_CTX),
+                .resource_id = res2d, .blob_mem = VIRTIO_GPU_BLOB_MEM_HOST3D,
+                .blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE,
+                .size = PAGE });
+    REFUSED(&t, "create_blob: context id", ERR_CTX,
+            (struct virtio_gpu_resource_create_blob) {
+                .hdr = HDR(RESOURCE_CREATE_BLOB, bad_ctx),
+                .resource_id = 12, .blob_mem = VIRTIO_GPU_BLOB_MEM_HOST3D,
+                .blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE,
+                .size = PAGE });
+    REFUSED(&t, "create_blob: blob_mem", ERR_PARAM,
+            (struct virtio_gpu_resource_create_blob) {
+                .hdr = HDR(RESOURCE_CREATE_BLOB, VENUS_CTX),
+                .resource_id = 12, .blob_mem = 9, .size = PAGE });
+    REFUSED(&t, "create_blob: size 0", ERR_PARAM,
+            (struct virtio_gpu_resource_create_blob) {
+                .hdr = HDR(RESOURCE_CREATE_BLOB, VENUS_CTX),
+                .resource_id = 12, .blob_mem = VIRTIO_GPU_BLOB_MEM_HOST3D,
+                .blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE });
+    REFUSED(&t, "create_blob: guest nr_entries", ERR_UNSPEC,
+            (struct virtio_gpu_resource_create_blob) {
+                .hdr = HDR(RESOURCE_CREATE_BLOB, VENUS_CTX),
+                .resource_id = 12, .blob_mem = VIRTIO_GPU_BLOB_MEM_GUEST,
+                .nr_entries = 16385, .size = PAGE });
+    REFUSED(&t, "map_blob: resource id", ERR_RES,
+            (struct virtio_gpu_resource_map_blob) {
+                .hdr = HDR(RESOURCE_MAP_BLOB, VENUS_CTX),
+                .resource_id = none });
+    REFUSED(&t, "map_blob: offset", ERR_PARAM,
+            (struct virtio_gpu_resource_map_blob) {
+                .hdr = HDR(RESOURCE_MAP_BLOB, VENUS_CTX),
+                .resource_id = blob, .offset = WINDOW_SIZE });
+    REFUSED(&t, "map_blob: a 2D resource", ERR_RES,
+            (struct virtio_gpu_resource_map_blob) {
+                .hdr = HDR(RESOURCE_MAP_BLOB, VENUS_CTX),
+                .resource_id = res2d });
+    REFUSED(&t, "unmap_blob: resource id", ERR_RES,
+            (struct virtio_gpu_resource_unmap_blob) {
+                .hdr = HDR(RESOURCE_UNMAP_BLOB, VENUS_CTX),
+                .resource_id = none });
+    REFUSED(&t, "unmap_blob: not mapped", ERR_PARAM,
+            (struct virtio_gpu_resource_unmap_blob) {
+                .hdr = HDR(RESOURCE_UNMAP_BLOB, VENUS_CTX),
+                .resource_id = blob });
+    REFUSED(&t, "set_scanout_blob: scanout id", ERR_SCANOUT,
+            (struct virtio_gpu_set_scanout_blob) {
+                .hdr = HDR(SET_SCANOUT_BLOB, 0), .scanout_id = 99,
+                .resource_id = blob, .width = 8, .height = 8,
+                .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM,
+                .strides = { 32 }, .r = { .width = 8, .height = 8 } });
+    REFUSED(&t, "resource_assign_uuid: not offered", ERR_UNSPEC,
+            (struct virtio_gpu_resource_assign_uuid) {
+                .hdr = HDR(RESOURCE_ASSIGN_UUID, 0), .resource_id = none });
+
+    /* Everything still works. */
+    g_assert_cmphex(gpu_map(&t, blob, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_unref(&t, blob), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_unref(&t, res2d), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&t);
+}
 
 /*
  * Memory lending (lend=emulated under qtest): the slot table and the
@@ -2300,6 +2593,10 @@ static void register_virtio_gpu_xen_lend_test(void)
     qos_add_test("venus-map", "virtio-gpu-xen-lend", test_venus_map, NULL);
     qos_add_test("bad-map", "virtio-gpu-xen-lend", test_bad_map, NULL);
     qos_add_test("fences", "virtio-gpu-xen-lend", test_fences, NULL);
+    qos_add_test("bad-input", "virtio-gpu-xen-lend", test_bad_input,
+                 &(QOSGraphTestOptions) {
+                     .before = guest_errors_before,
+                 });
     qos_add_test("max-mappings", "virtio-gpu-xen-lend", test_max_mappings,
                  &(QOSGraphTestOptions) {
                      .edge.extra_device_opts = "max-mappings=2",

@@ -45,7 +45,7 @@ struct VirtIOGPUXenLend {
 
     /* resource id -> VirtIOGPUXenLendBlob */
     GHashTable *blobs;
-    GHashTable *gl_contexts;    /* ids of the guest's virgl contexts */
+    GHashTable *contexts;       /* the guest's context ids: capset ids */
 
     /*
      * One host mapping backs the whole hostmem window: blob memory is
