@@ -15,6 +15,7 @@
 #include "qemu/iov.h"
 #include "qemu/log.h"
 #include "qemu/mmap-alloc.h"
+#include "qemu/drm.h"
 #include "qemu/module.h"
 #include "qemu/units.h"
 #include "qapi/error.h"
@@ -24,6 +25,7 @@
 #include "hw/virtio/virtio.h"
 #include "hw/virtio/virtio-gpu.h"
 #include "hw/virtio/virtio-gpu-bswap.h"
+#include "hw/virtio/virtio-gpu-pixman.h"
 #include "hw/virtio/virtio-gpu-xen-lend.h"
 #include "trace.h"
 
@@ -32,6 +34,7 @@
 
 #include <sys/mman.h>
 #include <virglrenderer.h>
+#include <epoxy/egl.h>
 
 /* The capset a context asks for with context_init. */
 #define CAPSET_ID(ctx_flags) \
@@ -40,6 +43,13 @@
 static bool virtio_gpu_xen_lend_virgl_on(VirtIOGPU *g)
 {
     return !virtio_gpu_no_virgl(g->parent_obj.conf);
+}
+
+/* Whether the console shows what virgl renders itself, with GL. */
+static bool virtio_gpu_xen_lend_gl_console(VirtIOGPU *g)
+{
+    return virtio_gpu_xen_lend_virgl_on(g) &&
+           !virtio_gpu_own_egl(g->parent_obj.conf);
 }
 
 /*
@@ -667,10 +677,11 @@ static bool virtio_gpu_xen_lend_read_blob(VirtIOGPU *g,
 }
 
 /*
- * With virgl off no console has GL, so a blob is shown the 2D way: the
- * surface of its scanout holds a copy, taken on SET_SCANOUT_BLOB and on
- * each RESOURCE_FLUSH.  A copy, because the blob's memory may be
- * scattered guest pages, or virglrenderer's mapped only for a moment.
+ * With virgl off, or on in an EGL context of its own, no console has GL,
+ * so a scanout is shown the 2D way: its surface holds a copy, taken on
+ * SET_SCANOUT(_BLOB) and on each RESOURCE_FLUSH.  A copy, because a blob's
+ * memory may be scattered guest pages, or virglrenderer's mapped only for
+ * a moment, and a 3D resource is read back from the GPU.
  */
 
 /* Copy (@x, @y)+@w,@h of what @fb frames in @blob into @ds, at (@x, @y). */
@@ -690,6 +701,138 @@ static bool virtio_gpu_xen_lend_show_blob(VirtIOGPU *g,
                                          fb->stride, (size_t)w * bpp, h,
                                          (uint8_t *)surface_data(ds) +
                                          y * stride + x * bpp, stride);
+}
+
+/*
+ * Read (@x, @y)+@w,@h of 3D resource @resource_id back into @ds, at
+ * (@dx, @dy).  A resource whose row 0 is not the top one, as GL draws,
+ * is shown upside down, as a GL console shows it.
+ */
+static bool virtio_gpu_xen_lend_show_3d(uint32_t resource_id, uint32_t x,
+                                        uint32_t y, uint32_t w, uint32_t h,
+                                        DisplaySurface *ds, uint32_t dx,
+                                        uint32_t dy)
+{
+    struct virgl_renderer_resource_info info;
+    size_t stride = surface_stride(ds);
+    uint32_t bpp = surface_bytes_per_pixel(ds);
+    size_t row = (size_t)w * bpp;
+    g_autofree uint8_t *rows = NULL;
+    struct virtio_gpu_box box;
+    struct iovec iov;
+    bool flip;
+    uint32_t i;
+
+    if (virgl_renderer_resource_get_info(resource_id, &info) ||
+        (uint64_t)x + w > info.width || (uint64_t)y + h > info.height) {
+        return false;
+    }
+    flip = !(info.flags & VIRTIO_GPU_RESOURCE_FLAG_Y_0_TOP);
+    box = (struct virtio_gpu_box) {
+        .x = x, .y = flip ? info.height - y - h : y, .w = w, .h = h, .d = 1,
+    };
+    rows = g_malloc(row * h);
+    iov = (struct iovec) { .iov_base = rows, .iov_len = row * h };
+    virgl_renderer_force_ctx_0();
+    if (virgl_renderer_transfer_read_iov(resource_id, 0, 0, row, 0,
+                                         (struct virgl_box *)&box, 0, &iov,
+                                         1)) {
+        return false;
+    }
+    for (i = 0; i < h; i++) {
+        memcpy((uint8_t *)surface_data(ds) + (dy + i) * stride + dx * bpp,
+               rows + (flip ? h - 1 - i : i) * row, row);
+    }
+    return true;
+}
+
+/* Show (@x, @y)+@w,@h of what scanout @s frames, into its surface. */
+static bool virtio_gpu_xen_lend_show(VirtIOGPU *g, struct virtio_gpu_scanout *s,
+                                     uint32_t x, uint32_t y, uint32_t w,
+                                     uint32_t h)
+{
+    VirtIOGPUXenLendBlob *blob;
+
+    blob = virtio_gpu_xen_lend_find_blob(VIRTIO_GPU_XEN_LEND(g),
+                                         s->resource_id);
+    if (blob) {
+        return virtio_gpu_xen_lend_show_blob(g, blob, &s->fb, s->ds, x, y,
+                                             w, h);
+    }
+    return virtio_gpu_xen_lend_show_3d(s->resource_id, s->x + x, s->y + y,
+                                       w, h, s->ds, x, y);
+}
+
+/* A 3D resource scanned out, where no console shows it with GL. */
+static void virtio_gpu_xen_lend_set_scanout_3d(VirtIOGPU *g,
+                                        struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virgl_renderer_resource_info info;
+    struct virtio_gpu_framebuffer fb = { 0 };
+    struct virtio_gpu_set_scanout ss;
+    struct virtio_gpu_scanout *s;
+    pixman_image_t *image;
+    DisplaySurface *ds;
+
+    VIRTIO_GPU_FILL_CMD(ss);
+    virtio_gpu_bswap_32(&ss, sizeof(ss));
+    if (ss.scanout_id >= g->parent_obj.conf.max_outputs) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: no scanout %" PRIu32 "\n",
+                      __func__, ss.scanout_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_SCANOUT_ID;
+        return;
+    }
+    if (ss.resource_id == 0) {
+        virtio_gpu_disable_scanout(g, ss.scanout_id);
+        return;
+    }
+    if (!virtio_gpu_find_resource(g, ss.resource_id) ||
+        virgl_renderer_resource_get_info(ss.resource_id, &info)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: no 3D resource %" PRIu32 "\n",
+                      __func__, ss.resource_id);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
+        return;
+    }
+    if (!virtio_gpu_check_scanout_bounds(ss.scanout_id, ss.resource_id,
+                                         info.width, info.height, &ss.r,
+                                         &cmd->error)) {
+        return;
+    }
+    fb.format = virtio_gpu_get_pixman_format(info.virgl_format);
+    if (!fb.format) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: resource %" PRIu32 " has format"
+                      " %" PRIu32 ", which no scanout shows\n", __func__,
+                      ss.resource_id, info.virgl_format);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        return;
+    }
+    fb.width = info.width;
+    fb.height = info.height;
+    fb.stride = info.width * DIV_ROUND_UP(PIXMAN_FORMAT_BPP(fb.format), 8);
+
+    image = pixman_image_create_bits(fb.format, ss.r.width, ss.r.height,
+                                     NULL, 0);
+    if (!image) {
+        cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+        return;
+    }
+    ds = qemu_create_displaysurface_pixman(image);
+    pixman_image_unref(image);
+    if (!virtio_gpu_xen_lend_show_3d(ss.resource_id, ss.r.x, ss.r.y,
+                                     ss.r.width, ss.r.height, ds, 0, 0)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read resource %" PRIu32
+                      " back\n", __func__, ss.resource_id);
+        qemu_free_displaysurface(ds);
+        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+        return;
+    }
+    s = &g->parent_obj.scanout[ss.scanout_id];
+    s->ds = ds;
+    dpy_gfx_replace_surface(s->con, ds);
+    g->parent_obj.enable = 1;
+    virtio_gpu_update_scanout(g, ss.scanout_id,
+                              virtio_gpu_find_resource(g, ss.resource_id),
+                              &fb, &ss.r);
 }
 
 static void
@@ -749,7 +892,7 @@ virtio_gpu_xen_lend_set_scanout_blob(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
 }
 
 static void
-virtio_gpu_xen_lend_resource_flush(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
+virtio_gpu_xen_lend_resource_flush(VirtIOGPU *g,
                                    struct virtio_gpu_ctrl_command *cmd)
 {
     struct virtio_gpu_resource_flush rf;
@@ -773,10 +916,9 @@ virtio_gpu_xen_lend_resource_flush(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
         if (x0 >= x1 || y0 >= y1) {
             continue;
         }
-        if (!virtio_gpu_xen_lend_show_blob(g, blob, &s->fb, s->ds,
-                                           x0 - s->x, y0 - s->y, x1 - x0,
-                                           y1 - y0)) {
-            qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read blob %" PRIu32
+        if (!virtio_gpu_xen_lend_show(g, s, x0 - s->x, y0 - s->y, x1 - x0,
+                                      y1 - y0)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read resource %" PRIu32
                           "\n", __func__, rf.resource_id);
             cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
             return;
@@ -785,7 +927,7 @@ virtio_gpu_xen_lend_resource_flush(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
         shown = true;
     }
     if (!shown) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: flush of blob %" PRIu32
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: flush of resource %" PRIu32
                       " at (%" PRIu32 ",%" PRIu32 ")+%" PRIu32 ",%" PRIu32
                       " is outside every scanout\n", __func__,
                       rf.resource_id, rf.r.x, rf.r.y, rf.r.width,
@@ -794,8 +936,8 @@ virtio_gpu_xen_lend_resource_flush(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
     }
 }
 
-/* A blob that goes is no longer shown, as a 2D resource that goes. */
-static void virtio_gpu_xen_lend_hide_blob(VirtIOGPU *g, uint32_t resource_id)
+/* A resource that goes is no longer shown, as a 2D resource that goes. */
+static void virtio_gpu_xen_lend_hide(VirtIOGPU *g, uint32_t resource_id)
 {
     uint32_t i;
 
@@ -953,19 +1095,26 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
         }
         answer = true;
         break;
+    case VIRTIO_GPU_CMD_SET_SCANOUT:
     case VIRTIO_GPU_CMD_SET_SCANOUT_BLOB:
     case VIRTIO_GPU_CMD_RESOURCE_FLUSH:
-        if (virtio_gpu_xen_lend_virgl_on(g)) {
+        if (virtio_gpu_xen_lend_gl_console(g)) {
             virtio_gpu_virgl_process_cmd(g, cmd);
             break;
         }
-        /* A blob's: virgl's way would ask a console with no GL for GL. */
+        /* virgl's way would ask a console with no GL for GL. */
         resource_id = virtio_gpu_xen_lend_2d_resource(cmd);
         blob = virtio_gpu_xen_lend_find_blob(xl, resource_id);
-        if (cmd->cmd_hdr.type == VIRTIO_GPU_CMD_SET_SCANOUT_BLOB) {
+        if (cmd->cmd_hdr.type == VIRTIO_GPU_CMD_SET_SCANOUT) {
+            virtio_gpu_xen_lend_set_scanout_3d(g, cmd);
+        } else if (cmd->cmd_hdr.type == VIRTIO_GPU_CMD_RESOURCE_FLUSH) {
+            virtio_gpu_xen_lend_resource_flush(g, cmd);
+        } else if (blob) {
             virtio_gpu_xen_lend_set_scanout_blob(g, blob, cmd);
         } else {
-            virtio_gpu_xen_lend_resource_flush(g, blob, cmd);
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: resource %" PRIu32 " is not"
+                          " a blob\n", __func__, resource_id);
+            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
         }
         answer = true;
         break;
@@ -986,10 +1135,10 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
             if (!virtio_gpu_xen_lend_unmap_memory(xl, blob, true)) {
                 return;     /* suspended until the region is gone */
             }
-            if (!virtio_gpu_xen_lend_virgl_on(g)) {
-                virtio_gpu_xen_lend_hide_blob(g, resource_id);
-            }
             g_hash_table_remove(xl->blobs, GUINT_TO_POINTER(resource_id));
+        }
+        if (!virtio_gpu_xen_lend_gl_console(g)) {
+            virtio_gpu_xen_lend_hide(g, resource_id);
         }
         virtio_gpu_virgl_process_cmd(g, cmd);
         break;
@@ -1018,13 +1167,13 @@ static void virtio_gpu_xen_lend_update_cursor_data(VirtIOGPU *g,
     VirtIOGPUXenLendBlob *blob;
     QEMUCursor *c = s->current_cursor;
 
-    if (virtio_gpu_xen_lend_virgl_on(g)) {
-        gl_class->update_cursor_data(g, s, resource_id);
-        return;
-    }
     blob = virtio_gpu_xen_lend_find_blob(VIRTIO_GPU_XEN_LEND(g), resource_id);
     if (!blob) {
-        virtio_gpu_update_cursor_data(g, s, resource_id);
+        if (virtio_gpu_xen_lend_virgl_on(g)) {
+            gl_class->update_cursor_data(g, s, resource_id);
+        } else {
+            virtio_gpu_update_cursor_data(g, s, resource_id);
+        }
         return;
     }
     if (!virtio_gpu_xen_lend_read_blob(g, blob, 0, 0,
@@ -1056,6 +1205,48 @@ virtio_gpu_xen_lend_resource_destroy(VirtIOGPU *g,
     xlc->parent_resource_destroy(g, res, errp);
 }
 
+/*
+ * Where no display has OpenGL, virglrenderer can make its own EGL
+ * contexts: on a DRM render node (render-node, or the first one found),
+ * or on Mesa's surfaceless platform (llvmpipe where there is no GPU).
+ * Sets the device up for that and returns true if EGL starts there.
+ */
+static bool virtio_gpu_xen_lend_own_egl(VirtIOGPUXenLend *xl, Error **errp)
+{
+    VirtIOGPUGL *gl = VIRTIO_GPU_GL(xl);
+    VirtIOGPUBase *b = VIRTIO_GPU_BASE(xl);
+    EGLDisplay dpy;
+    EGLint major, minor;
+
+    gl->render_node_fd = qemu_drm_rendernode_open(xl->render_node);
+    if (gl->render_node_fd < 0 && xl->render_node) {
+        error_setg_errno(errp, errno, "cannot open render node '%s'",
+                         xl->render_node);
+        return false;
+    }
+    if (gl->render_node_fd < 0) {
+        /* Only virglrenderer's own EGL would tell a render node's fate. */
+        if (!epoxy_has_egl_extension(EGL_NO_DISPLAY,
+                                     "EGL_MESA_platform_surfaceless")) {
+            error_setg(errp, "no render node, and EGL has no surfaceless"
+                       " platform");
+            return false;
+        }
+        dpy = eglGetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA,
+                                       EGL_DEFAULT_DISPLAY, NULL);
+        if (dpy == EGL_NO_DISPLAY || !eglInitialize(dpy, &major, &minor)) {
+            error_setg(errp, "no render node, and surfaceless EGL does not"
+                       " start (EGL error 0x%x)", eglGetError());
+            return false;
+        }
+        eglTerminate(dpy);
+    }
+    b->conf.flags |= 1 << VIRTIO_GPU_FLAG_OWN_EGL;
+    trace_virtio_gpu_xen_lend_own_egl(xl->render_node ? xl->render_node : "",
+                                      gl->render_node_fd);
+    return true;
+}
+
 static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
 {
     ERRP_GUARD();
@@ -1063,6 +1254,7 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
     VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(xl);
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(dev);
     XenLendFaultPolicy policy;
+    Error *local_err = NULL;
     bool virgl;
 
     if (!virtio_gpu_blob_enabled(b->conf)) {
@@ -1105,24 +1297,21 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         return;
     }
 
-    switch (xl->virgl) {
-    case ON_OFF_AUTO_ON:
-        if (!display_opengl) {
-            error_setg(errp, "virtio-gpu-xen-lend: 'virgl=on' needs a display"
-                       " with OpenGL");
-            error_append_hint(errp, "Use '-display egl-headless' or"
-                              " '-display gtk,gl=on', or set virgl=off to"
-                              " run Venus alone.\n");
-            return;
-        }
-        virgl = true;
-        break;
-    case ON_OFF_AUTO_OFF:
-        virgl = false;
-        break;
-    default:
-        virgl = display_opengl;
-        break;
+    virgl = xl->virgl != ON_OFF_AUTO_OFF &&
+            (display_opengl || virtio_gpu_xen_lend_own_egl(xl, &local_err));
+    if (local_err && xl->virgl == ON_OFF_AUTO_ON) {
+        error_propagate_prepend(errp, local_err, "virtio-gpu-xen-lend:"
+                                " 'virgl=on' needs OpenGL: ");
+        error_append_hint(errp, "Install Mesa's EGL and GL drivers"
+                          " (libegl-mesa0, libgl1-mesa-dri), give"
+                          " render-node=PATH, use a display with OpenGL,"
+                          " or set virgl=off to run Venus alone.\n");
+        return;
+    }
+    if (local_err) {
+        info_report("virtio-gpu-xen-lend: virgl off, no OpenGL: %s",
+                    error_get_pretty(local_err));
+        error_free(local_err);
     }
     if (!virgl && !virtio_gpu_venus_enabled(b->conf)) {
         error_setg(errp, "virtio-gpu-xen-lend: 'venus' and 'virgl' are both"
@@ -1189,6 +1378,9 @@ static void virtio_gpu_xen_lend_unrealize(DeviceState *dev)
     g_clear_pointer(&xl->blobs, g_hash_table_destroy);
     g_clear_pointer(&xl->contexts, g_hash_table_destroy);
     g_clear_pointer(&xl->resume_bh, qemu_bh_delete);
+    if (VIRTIO_GPU_GL(xl)->render_node_fd >= 0) {
+        close(VIRTIO_GPU_GL(xl)->render_node_fd);
+    }
 }
 
 static void virtio_gpu_xen_lend_reset(VirtIODevice *vdev)
@@ -1231,6 +1423,7 @@ static void virtio_gpu_xen_lend_instance_init(Object *obj)
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(obj);
 
+    VIRTIO_GPU_GL(obj)->render_node_fd = -1;
     xl->lend_mode = g_strdup("auto");
     xl->lend_fault_policy = g_strdup("zero");
     xl->map_mode = g_strdup("window");
@@ -1367,6 +1560,8 @@ static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
 static const Property virtio_gpu_xen_lend_properties[] = {
     DEFINE_PROP_ON_OFF_AUTO("virgl", VirtIOGPUXenLend, virgl,
                             ON_OFF_AUTO_AUTO),
+    /* Where virgl makes its own EGL context: a DRM render node */
+    DEFINE_PROP_STRING("render-node", VirtIOGPUXenLend, render_node),
     DEFINE_PROP_STRING("lend", VirtIOGPUXenLend, lend_mode),
     DEFINE_PROP_STRING("lend-fault-policy", VirtIOGPUXenLend,
                        lend_fault_policy),

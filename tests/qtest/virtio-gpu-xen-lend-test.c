@@ -267,7 +267,7 @@ static void test_capsets(void *obj, void *data, QGuestAllocator *alloc)
     gpu_start(&t, obj, alloc);
     n = qvirtio_config_readl(t.vdev,
                              offsetof(struct virtio_gpu_config, num_capsets));
-    /* virgl is off without a GL display: Venus alone. */
+    /* virgl=off (libqos): Venus alone. */
     g_assert_cmpuint(n, ==, 1);
     /* An index past the last is bad input (test bad-input). */
     for (i = 0; i < n; i++) {
@@ -553,8 +553,9 @@ static uint8_t *pattern(uint8_t seed, uint64_t offset, uint32_t stride,
     return buf;
 }
 
-/* Whether the console of scanout 0 shows picture @seed, by screendump. */
-static void assert_shows(GPUTest *t, uint8_t seed)
+/* Whether the console of scanout 0 shows what @pixel draws, by screendump. */
+static void assert_screen(GPUTest *t, uint32_t (*pixel)(int, int, uint8_t),
+                          uint8_t seed)
 {
     g_autofree char *path = g_strdup_printf("%s/virtio-gpu-xen-lend-%d.ppm",
                                             g_get_tmp_dir(), getpid());
@@ -578,11 +579,17 @@ static void assert_shows(GPUTest *t, uint8_t seed)
     rgb = (uint8_t *)ppm + strlen(header);
     for (y = 0; y < SCANOUT_H; y++) {
         for (x = 0; x < SCANOUT_W; x++, rgb += 3) {
-            px = pattern_pixel(x, y, seed);
+            px = pixel(x, y, seed);
             g_assert_cmphex(rgb[0] << 16 | rgb[1] << 8 | rgb[2], ==,
                             px & 0xffffff);
         }
     }
+}
+
+/* Whether the console of scanout 0 shows picture @seed. */
+static void assert_shows(GPUTest *t, uint8_t seed)
+{
+    assert_screen(t, pattern_pixel, seed);
 }
 
 /* The guest-error log of the tests that check what the device logged. */
@@ -1735,22 +1742,16 @@ static QTestState *privcmd_qemu(const char *env, const char *log,
     return qtest_init_with_env("XEN_LEND_PRIVCMD_QEMU", args, true);
 }
 
-/* A QEMU with the device over the fake privcmd, and libqos to drive it. */
-typedef struct PrivcmdRig {
+/* A QEMU of a test's own with the device at 04.0, and libqos to drive it. */
+typedef struct GPURig {
     QGuestAllocator alloc;
     QPCIBus *bus;
     QVirtioPCIDevice *dev;
-} PrivcmdRig;
+} GPURig;
 
-static void privcmd_rig_start(PrivcmdRig *rig, GPUTest *t, const char *env,
-                              const char *log, const char *device_opts)
+static void gpu_rig_start(GPURig *rig, GPUTest *t, QTestState *qts)
 {
-    g_autofree char *opts = g_strdup_printf(
-        "-device virtio-gpu-xen-lend-pci,lend=privcmd,%shostmem=64M,"
-        "addr=04.0,id=gpu", device_opts);
-
-    unlink(log);
-    t->qts = privcmd_qemu(env, log, opts);
+    t->qts = qts;
     pc_alloc_init(&rig->alloc, t->qts, ALLOC_NO_FLAGS);
     rig->bus = qpci_new_pc(t->qts, &rig->alloc);
     rig->dev = virtio_pci_new(rig->bus,
@@ -1758,10 +1759,9 @@ static void privcmd_rig_start(PrivcmdRig *rig, GPUTest *t, const char *env,
     qvirtio_pci_device_enable(rig->dev);
     qvirtio_start_device(&rig->dev->vdev);
     gpu_start(t, rig->dev, &rig->alloc);
-    g_assert_cmpstr(qdict_get_str(t->lend_base, "mode"), ==, "privcmd");
 }
 
-static void privcmd_rig_stop(PrivcmdRig *rig, GPUTest *t)
+static void gpu_rig_stop(GPURig *rig, GPUTest *t)
 {
     qvirtio_pci_device_disable(rig->dev);
     g_free(rig->dev->pdev);
@@ -1769,6 +1769,19 @@ static void privcmd_rig_stop(PrivcmdRig *rig, GPUTest *t)
     qpci_free_pc(rig->bus);
     alloc_destroy(&rig->alloc);
     qtest_quit(t->qts);
+}
+
+/* The device over the fake privcmd. */
+static void privcmd_rig_start(GPURig *rig, GPUTest *t, const char *env,
+                              const char *log, const char *device_opts)
+{
+    g_autofree char *opts = g_strdup_printf(
+        "-device virtio-gpu-xen-lend-pci,lend=privcmd,%shostmem=64M,"
+        "addr=04.0,id=gpu", device_opts);
+
+    unlink(log);
+    gpu_rig_start(rig, t, privcmd_qemu(env, log, opts));
+    g_assert_cmpstr(qdict_get_str(t->lend_base, "mode"), ==, "privcmd");
 }
 
 /* The calls the fake privcmd saw, none of them against the ABI. */
@@ -1788,7 +1801,7 @@ static void test_privcmd(void)
                                            g_get_tmp_dir(), getpid());
     g_autofree char *calls = NULL;
     g_autofree char *expect = NULL;
-    PrivcmdRig rig;
+    GPURig rig;
     QPCIBar window;
     GPUTest t;
 
@@ -1832,7 +1845,7 @@ static void test_privcmd(void)
     g_assert_cmpuint(lend_stat(&t, "relends"), ==, 2);
     g_assert_cmpuint(lend_stat(&t, "trap-accesses"), ==, 0);
     gpu_stop(&t);
-    privcmd_rig_stop(&rig, &t);
+    gpu_rig_stop(&rig, &t);
 
     /* Each call the device made, in order, as the fake kernel saw it. */
     calls = privcmd_calls(log);
@@ -2413,7 +2426,7 @@ static void test_privcmd_model(void)
     g_autofree char *fail = g_strdup_printf("%s.fail", log);
     g_autofree char *env = g_strdup_printf("FAKE_PRIVCMD_FAIL=%s", fail);
     g_autofree char *calls = NULL;
-    PrivcmdRig rig;
+    GPURig rig;
     GPUTest t;
 
     if (!getenv("XEN_LEND_FAKE_PRIVCMD")) {
@@ -2425,11 +2438,184 @@ static void test_privcmd_model(void)
     lend_model_walk(&t, rig.dev, "privcmd", fail);
     unlink(fail);
     gpu_stop(&t);
-    privcmd_rig_stop(&rig, &t);
+    gpu_rig_stop(&rig, &t);
     calls = privcmd_calls(log);
     g_assert_nonnull(strstr(calls, "\nlend slot="));
     g_assert_nonnull(strstr(calls, "\nunlend slot="));
     unlink(log);
+}
+
+/*
+ * virgl with no GL display, as on a Xen dom0: virglrenderer makes its own
+ * EGL context (here surfaceless, on llvmpipe) and renders, and what a
+ * scanout shows is read back into the 2D console.  virgl=auto turns it on.
+ */
+#define VIRGL_CTX 2
+#define RES3D 20
+/* From virglrenderer's virgl_protocol.h and Gallium's p_defines.h */
+#define VIRGL_CCMD_CREATE_OBJECT 1
+#define VIRGL_CCMD_SET_FRAMEBUFFER_STATE 5
+#define VIRGL_CCMD_CLEAR 7
+#define VIRGL_OBJECT_SURFACE 8
+#define VIRGL_CMD(cmd, obj, len) ((cmd) | (obj) << 8 | (len) << 16)
+#define VIRGL_FORMAT_B8G8R8X8_UNORM 2
+#define VIRGL_BIND_RENDER_TARGET (1 << 1)
+#define VIRGL_BIND_SAMPLER_VIEW (1 << 3)
+#define PIPE_TEXTURE_2D 2
+#define PIPE_CLEAR_COLOR0 (1 << 2)
+
+/* The colour the test clears to: red 1.0, green 0.2, blue 0.0. */
+static uint32_t cleared_pixel(int x, int y, uint8_t seed)
+{
+    return 0xff000000u | 0xffu << 16 | 51u << 8;
+}
+
+static uint32_t gpu_transfer_3d(GPUTest *t, uint32_t type)
+{
+    struct virtio_gpu_transfer_host_3d xfer = {
+        .hdr = { .type = type, .ctx_id = VIRGL_CTX },
+        .box = { .w = SCANOUT_W, .h = SCANOUT_H, .d = 1 },
+        .resource_id = RES3D,
+        .stride = SCANOUT_W * 4,
+    };
+
+    return gpu_cmd(t, &xfer, sizeof(xfer), NULL, 0);
+}
+
+static uint32_t float_to_bits(float f)
+{
+    uint32_t u;
+
+    memcpy(&u, &f, sizeof(u));
+    return u;
+}
+
+/* Clear RES3D to cleared_pixel()'s colour with virgl commands. */
+static uint32_t gpu_virgl_clear(GPUTest *t)
+{
+    struct {
+        struct virtio_gpu_cmd_submit submit;
+        uint32_t cmd[19];
+    } req = {
+        .submit.hdr = { .type = VIRTIO_GPU_CMD_SUBMIT_3D,
+                        .ctx_id = VIRGL_CTX },
+        .submit.size = sizeof(req.cmd),
+        .cmd = {
+            VIRGL_CMD(VIRGL_CCMD_CREATE_OBJECT, VIRGL_OBJECT_SURFACE, 5),
+            1, RES3D, VIRGL_FORMAT_B8G8R8X8_UNORM, 0, 0,
+            VIRGL_CMD(VIRGL_CCMD_SET_FRAMEBUFFER_STATE, 0, 3), 1, 0, 1,
+            VIRGL_CMD(VIRGL_CCMD_CLEAR, 0, 8), PIPE_CLEAR_COLOR0,
+            float_to_bits(1.0), float_to_bits(0.2), float_to_bits(0.0),
+            float_to_bits(1.0), 0, 0, 0,
+        },
+    };
+
+    return gpu_cmd(t, &req, sizeof(req), NULL, 0);
+}
+
+/* Whether the resource's backing in the guest holds what @pixel draws. */
+static bool backing_holds(GPUTest *t, uint64_t backing,
+                          uint32_t (*pixel)(int, int, uint8_t), uint8_t seed)
+{
+    g_autofree uint8_t *buf = g_malloc(SCANOUT_W * SCANOUT_H * 4);
+    uint32_t px;
+    int x, y;
+
+    qtest_memread(t->qts, backing, buf, SCANOUT_W * SCANOUT_H * 4);
+    for (y = 0; y < SCANOUT_H; y++) {
+        for (x = 0; x < SCANOUT_W; x++) {
+            memcpy(&px, buf + (y * SCANOUT_W + x) * 4, 4);
+            if ((le32_to_cpu(px) ^ pixel(x, y, seed)) & 0xffffff) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+static void test_virgl_headless(void)
+{
+    const size_t size = SCANOUT_W * SCANOUT_H * 4;
+    struct virtio_gpu_resource_create_3d c3d = {
+        .hdr.type = VIRTIO_GPU_CMD_RESOURCE_CREATE_3D,
+        .resource_id = RES3D,
+        .target = PIPE_TEXTURE_2D,
+        .format = VIRGL_FORMAT_B8G8R8X8_UNORM,
+        .bind = VIRGL_BIND_RENDER_TARGET | VIRGL_BIND_SAMPLER_VIEW,
+        .width = SCANOUT_W,
+        .height = SCANOUT_H,
+        .depth = 1,
+        .array_size = 1,
+        .flags = VIRTIO_GPU_RESOURCE_FLAG_Y_0_TOP,
+    };
+    struct {
+        struct virtio_gpu_resource_attach_backing ab;
+        struct virtio_gpu_mem_entry ent;
+    } attach = {
+        .ab.hdr.type = VIRTIO_GPU_CMD_RESOURCE_ATTACH_BACKING,
+        .ab.resource_id = RES3D,
+        .ab.nr_entries = 1,
+        .ent.length = size,
+    };
+    struct virtio_gpu_ctx_resource ctx_attach = {
+        .hdr = { .type = VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE,
+                 .ctx_id = VIRGL_CTX },
+        .resource_id = RES3D,
+    };
+    struct virtio_gpu_set_scanout scanout = {
+        .hdr.type = VIRTIO_GPU_CMD_SET_SCANOUT,
+        .r = { .width = SCANOUT_W, .height = SCANOUT_H },
+        .resource_id = RES3D,
+    };
+    g_autofree uint8_t *picture = pattern(5, 0, SCANOUT_W * 4, size);
+    GPURig rig;
+    GPUTest t;
+
+    /* virgl=auto, and no display at all but VNC's, as libxl gives. */
+    gpu_rig_start(&rig, &t, qtest_init("-vga none -vnc none -device"
+                                       " virtio-gpu-xen-lend-pci,addr=04.0,"
+                                       "hostmem=64M,id=gpu"));
+    g_assert_cmpuint(qvirtio_config_readl(t.vdev,
+                         offsetof(struct virtio_gpu_config, num_capsets)),
+                     ==, 3);
+    g_assert_cmphex(gpu_ctx_create(&t, VIRGL_CTX, VIRTIO_GPU_CAPSET_VIRGL2),
+                    ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd(&t, &c3d, sizeof(c3d), NULL, 0), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    attach.ent.addr = guest_alloc(t.alloc, size);
+    qtest_memwrite(t.qts, attach.ent.addr, picture, size);
+    g_assert_cmphex(gpu_cmd(&t, &attach, sizeof(attach), NULL, 0), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd(&t, &ctx_attach, sizeof(ctx_attach), NULL, 0),
+                    ==, VIRTIO_GPU_RESP_OK_NODATA);
+
+    /* An upload, shown, and read back by the guest. */
+    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D),
+                    ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd(&t, &scanout, sizeof(scanout), NULL, 0), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    assert_shows(&t, 5);
+    qtest_memset(t.qts, attach.ent.addr, 0, size);
+    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D),
+                    ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_true(backing_holds(&t, attach.ent.addr, pattern_pixel, 5));
+
+    /* GL renders: the screen shows it on the next flush, as does readback. */
+    g_assert_cmphex(gpu_virgl_clear(&t), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    assert_shows(&t, 5);
+    g_assert_cmphex(gpu_flush(&t, RES3D, 0, 0, SCANOUT_W, SCANOUT_H), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    assert_screen(&t, cleared_pixel, 0);
+    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D),
+                    ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_true(backing_holds(&t, attach.ent.addr, cleared_pixel, 0));
+
+    /* Venus runs beside it. */
+    gpu_venus_blob(&t, 1, BLOB);
+    g_assert_cmphex(gpu_map(&t, 1, 0), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    g_assert_cmphex(gpu_unref(&t, RES3D), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_stop(&t);
+    gpu_rig_stop(&rig, &t);
 }
 
 /*
@@ -2464,8 +2650,13 @@ static void test_bad_properties(void)
     assert_realize_fails("", "hostmem=3M", "'hostmem'");
     assert_realize_fails("", "hostmem=4097", "'hostmem'");
     assert_realize_fails("", "blob=off", "'blob' cannot be turned off");
-    assert_realize_fails("", "virgl=on", "'virgl=on' needs a display");
-    assert_realize_fails("", "venus=off", "'venus' and 'virgl' are both off");
+    /* No EGL vendor library: no EGL, whatever the platform. */
+    assert_realize_fails("__EGL_VENDOR_LIBRARY_FILENAMES=/nonexistent",
+                         "virgl=on", "'virgl=on' needs OpenGL");
+    assert_realize_fails("", "virgl=on,render-node=/nonexistent",
+                         "cannot open render node '/nonexistent'");
+    assert_realize_fails("", "venus=off,render-node=/nonexistent",
+                         "'venus' and 'virgl' are both off");
     assert_realize_fails("", "venus=off,virgl=off",
                          "'venus' and 'virgl' are both off");
     assert_realize_fails("", "virgl=maybe", "virgl");
@@ -2671,6 +2862,8 @@ static void register_virtio_gpu_xen_lend_test(void)
         qtest_add_func("virtio-gpu-xen-lend/blob-fill-early",
                        test_blob_fill_early);
         qtest_add_func("virtio-gpu-xen-lend/vnc-console", test_vnc_console);
+        qtest_add_func("virtio-gpu-xen-lend/virgl-headless",
+                       test_virgl_headless);
         qtest_add_func("virtio-gpu-xen-lend/bad-properties",
                        test_bad_properties);
         qtest_add_func("virtio-gpu-xen-lend/lend/privcmd", test_privcmd);

@@ -37,6 +37,7 @@ struct VirtIOGPUXenLend {
     VirtIOGPUGL parent_obj;
 
     OnOffAuto virgl;
+    char *render_node;
     char *lend_mode;
     char *lend_fault_policy;
     char *map_mode;

@@ -44,7 +44,7 @@ static void virtio_gpu_xen_lend_register_nodes(void)
     };
     /* libqos maps BARs below 4 GiB: keep the window small. */
     QOSGraphEdgeOptions opts = {
-        .extra_device_opts = "addr=04.0,hostmem=64M,id=gpu",
+        .extra_device_opts = "addr=04.0,hostmem=64M,id=gpu,virgl=off",
     };
 
     add_qpci_address(&opts, &addr);
