@@ -10,8 +10,10 @@
 
 GUEST=$CACHE/guest
 ROOT=$GUEST/root
+# OpenGL: Mesa's EGL, GBM and GLES with its virgl and zink drivers, and
+# eglinfo.
 PACKAGES="linux-image-amd64 mesa-vulkan-drivers vulkan-tools busybox-static
-          kmod"
+          kmod libegl-mesa0 libgbm1 libgles2 libgl1-mesa-dri mesa-utils-bin"
 # virtio_pci may be built in; modprobe then reports it and it is skipped.
 INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
 
@@ -291,6 +293,51 @@ echo "VGXL-RESULT: PASS"
 EOF
 }
 
+job_gl() {
+    cat <<'EOF'
+#!/bin/sh
+# OpenGL ES through virgl, checked pixel by pixel, and eglinfo's renderer.
+eglinfo=eglinfo.x86_64-linux-gnu
+$eglinfo -B -p gbm 2>&1 | grep -i -e platform -e renderer
+if ! $eglinfo -B -p gbm 2>/dev/null | grep -q "OpenGL.*renderer: virgl"; then
+    echo "VGXL-RESULT: FAIL (eglinfo names no virgl renderer)"
+elif /usr/local/libexec/vgxl/vgxl-gl; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
+job_glzink() {
+    cat <<'EOF'
+#!/bin/sh
+# The same through zink on Venus: OpenGL on the guest's Vulkan driver.
+# Venus over lavapipe is a CPU-type Vulkan device, which zink takes only
+# with LIBGL_ALWAYS_SOFTWARE, and then only on the surfaceless platform
+# (on GBM that variable picks the software rasterizer instead).
+if LIBGL_ALWAYS_SOFTWARE=1 MESA_LOADER_DRIVER_OVERRIDE=zink \
+   VK_DRIVER_FILES=/usr/share/vulkan/icd.d/virtio_icd.json \
+   /usr/local/libexec/vgxl/vgxl-gl --surfaceless --renderer zink; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
+job_glscanout() {
+    cat <<'EOF'
+#!/bin/sh
+# A GL frame as the KMS framebuffer, held for the host's screendump.
+if /usr/local/libexec/vgxl/vgxl-gl --kms; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
 job_scanout() {
     cat <<'EOF'
 #!/bin/sh
@@ -306,7 +353,7 @@ EOF
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
 JOBS="uname device vulkaninfo compute stress bandwidth cycles console hcbuf
-      scanout"
+      scanout gl glzink glscanout"
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
                 for j in $JOBS; do "job_$j"; done
                 initrd_pack_script; } | md5sum |

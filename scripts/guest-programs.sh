@@ -17,14 +17,14 @@ OUT=$CACHE/guest-programs
 ROOT=$CACHE/guest/root
 BIN=$ROOT/usr/local/libexec/vgxl
 PROGRAMS="vgxl-vkcompute vgxl-blob-stress vgxl-bandwidth vgxl-hcbuf
-          vgxl-kms-blob"
+          vgxl-kms-blob vgxl-gl"
 # The stamp lives in the guest root, so a rebuilt root rebuilds these too.
 STAMP=$ROOT/.vgxl-programs
 
 [ -d "$ROOT/usr/local" ] ||
     die "no guest root in $ROOT: run scripts/guest-image.sh"
 for f in usr/bin/gcc usr/bin/glslangValidator usr/include/vulkan/vulkan.h \
-         usr/include/drm/virtgpu_drm.h; do
+         usr/include/drm/virtgpu_drm.h usr/include/GLES2/gl2.h; do
     [ -e "$SYSROOT/$f" ] ||
         die "the sysroot has no /$f: run scripts/sysroot.sh"
 done
@@ -61,6 +61,7 @@ ROOT_BINDS="$SRC:/vgxl-src $OUT:/vgxl-out" in_sysroot sh -ec '
     gcc $cflags -o vgxl-bandwidth /vgxl-src/vgxl-bandwidth.c
     gcc $cflags -o vgxl-hcbuf /vgxl-src/vgxl-hcbuf.c
     gcc $cflags -o vgxl-kms-blob /vgxl-src/vgxl-kms-blob.c
+    gcc $cflags -o vgxl-gl /vgxl-src/vgxl-gl.c -lEGL -lGLESv2 -lgbm
 ' >&2
 mkdir -p "$BIN"
 for p in $PROGRAMS; do

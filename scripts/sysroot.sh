@@ -12,6 +12,7 @@ PACKAGES="
     python3 python3-venv python3-pycotap meson ninja-build bison flex
     libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev
     libepoxy-dev libgbm-dev libdrm-dev libvirglrenderer-dev virgl-server
+    libegl-dev libgles-dev
     libxen-dev libcap-ng-dev libattr1-dev
     mesa-vulkan-drivers vulkan-tools libvulkan-dev glslang-tools
     qemu-system-data seabios ipxe-qemu

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# End to end: a Debian 13 guest kernel and Mesa's Venus driver use the
-# device under TCG.  Vulkan compute and the blob stress with each lending
-# mode; the stress again while the host revokes every slot over QMP; the
-# fbdev console and a Venus blob scanned out through KMS in Venus-only
-# mode, each checked with a QMP screendump.
+# End to end: a Debian 13 guest kernel and Mesa's Venus and virgl drivers
+# use the device under TCG, with no GL display (virgl in an EGL context of
+# its own, on llvmpipe).  Vulkan compute and the blob stress with each
+# lending mode; the stress again while the host revokes every slot over
+# QMP; OpenGL ES through virgl and through zink on Venus, checked pixel by
+# pixel; a GL frame, the fbdev console and a Venus blob scanned out, each
+# checked with a QMP screendump, the last two in Venus-only mode.
 
 . "$(dirname "$0")/common.sh"
 
@@ -42,11 +44,13 @@ sys.exit(not (s["revocations"] > 0 and s["faults"] > 0 and
               s["relends"] > 0))' "$stats"
 }
 
-# Run JOB, and take a screendump into $GUEST/run/JOB.ppm once it is ready.
+# Run JOB with QEMU options OPTS, and take a screendump into
+# $GUEST/run/JOB.ppm once it is ready.
 screendump_of() {
     local job=$1 pid
+    shift
     rm -f "$GUEST/run/$job.ppm" "$GUEST/log/$job.log"
-    spawn "$TOP/scripts/run-guest.sh" "$job"
+    spawn "$TOP/scripts/run-guest.sh" "$job" "$@"
     pid=$!
     for _ in $(seq 300); do
         grep -q VGXL-SCREENDUMP-READY "$GUEST/log/$job.log" 2>/dev/null &&
@@ -58,9 +62,34 @@ screendump_of() {
     wait $pid
 }
 
+# A GL frame as the KMS framebuffer, virgl read back into the 2D console:
+# the screen shows what vgxl-gl read back, upright (GL's row 0 at the
+# bottom).
+glscanout() {
+    screendump_of glscanout || return 1
+    python3 -c 'import sys
+d = open(sys.argv[1], "rb").read()
+magic, size, _, px = d.split(b"\n", 3)
+w, h = map(int, size.split())
+rects = ((16, 16, 64, 32, (255, 0, 0)), (40, 30, 50, 60, (0, 255, 0)))
+def pixel(x, y):
+    for rx, ry, rw, rh, c in rects[::-1]:
+        if rx <= x < rx + rw and ry <= y < ry + rh:
+            return c
+    return ((x * 7 + y) & 255, (y * 3) & 255, (x + 2 * y) & 255)
+want = bytes(c for sy in range(h) for x in range(w)
+             for c in pixel(x, h - 1 - sy))
+bad = sum(px[i:i + 3] != want[i:i + 3] for i in range(0, len(want), 3))
+print("screendump: %dx%d, %d pixels differ" % (w, h, bad))
+sys.exit(magic != b"P6" or len(px) != len(want) or bad > 0)' \
+        "$GUEST/run/glscanout.ppm"
+}
+
+venus_only="-global virtio-gpu-xen-lend-device.virgl=off"
+
 # fbdev on 2D resources with virgl off: the screen must not be blank.
 console() {
-    screendump_of console || return 1
+    screendump_of console $venus_only || return 1
     # P6 header, then pixels: blank means every byte alike.
     python3 -c 'import sys
 d = open(sys.argv[1], "rb").read()
@@ -72,7 +101,7 @@ sys.exit(len(px) == 0 or len(set(px)) < 2)' "$GUEST/run/console.ppm"
 # A Venus blob as the KMS framebuffer with virgl off: the screen shows
 # exactly the picture vgxl-kms-blob wrote.
 scanout() {
-    screendump_of scanout || return 1
+    screendump_of scanout $venus_only || return 1
     python3 -c 'import sys
 d = open(sys.argv[1], "rb").read()
 magic, size, _, px = d.split(b"\n", 3)
@@ -118,5 +147,8 @@ check "blob stress x-map=per-blob" retry_if_no_verdict stress \
 check "blob stress under revocation" stress_revoked
 check "fbdev console screendump" console
 check "blob scanout screendump" scanout
+check "GL through virgl" "$TOP/scripts/run-guest.sh" gl
+check "GL through zink on Venus" "$TOP/scripts/run-guest.sh" glzink
+check "GL scanout screendump" glscanout
 
 [ -z "$failed" ] || die "e2e failed:$failed"

@@ -705,8 +705,9 @@ static bool virtio_gpu_xen_lend_show_blob(VirtIOGPU *g,
 
 /*
  * Read (@x, @y)+@w,@h of 3D resource @resource_id back into @ds, at
- * (@dx, @dy).  A resource whose row 0 is not the top one, as GL draws,
- * is shown upside down, as a GL console shows it.
+ * (@dx, @dy).  virglrenderer returns rows in the order the guest's own
+ * mapping of the resource has them, top first, as a scanout shows them,
+ * whichever way GL holds them.
  */
 static bool virtio_gpu_xen_lend_show_3d(uint32_t resource_id, uint32_t x,
                                         uint32_t y, uint32_t w, uint32_t h,
@@ -716,34 +717,25 @@ static bool virtio_gpu_xen_lend_show_3d(uint32_t resource_id, uint32_t x,
     struct virgl_renderer_resource_info info;
     size_t stride = surface_stride(ds);
     uint32_t bpp = surface_bytes_per_pixel(ds);
-    size_t row = (size_t)w * bpp;
-    g_autofree uint8_t *rows = NULL;
-    struct virtio_gpu_box box;
-    struct iovec iov;
-    bool flip;
-    uint32_t i;
+    struct virtio_gpu_box box = {
+        .x = x, .y = y, .w = w, .h = h, .d = 1,
+    };
+    struct iovec iov = {
+        .iov_base = (uint8_t *)surface_data(ds) + dy * stride + dx * bpp,
+        .iov_len = (h - 1) * stride + (size_t)w * bpp,
+    };
 
     if (virgl_renderer_resource_get_info(resource_id, &info) ||
         (uint64_t)x + w > info.width || (uint64_t)y + h > info.height) {
         return false;
     }
-    flip = !(info.flags & VIRTIO_GPU_RESOURCE_FLAG_Y_0_TOP);
-    box = (struct virtio_gpu_box) {
-        .x = x, .y = flip ? info.height - y - h : y, .w = w, .h = h, .d = 1,
-    };
-    rows = g_malloc(row * h);
-    iov = (struct iovec) { .iov_base = rows, .iov_len = row * h };
+    if (!w || !h) {
+        return true;
+    }
     virgl_renderer_force_ctx_0();
-    if (virgl_renderer_transfer_read_iov(resource_id, 0, 0, row, 0,
-                                         (struct virgl_box *)&box, 0, &iov,
-                                         1)) {
-        return false;
-    }
-    for (i = 0; i < h; i++) {
-        memcpy((uint8_t *)surface_data(ds) + (dy + i) * stride + dx * bpp,
-               rows + (flip ? h - 1 - i : i) * row, row);
-    }
-    return true;
+    return !virgl_renderer_transfer_read_iov(resource_id, 0, 0, stride, 0,
+                                             (struct virgl_box *)&box, 0,
+                                             &iov, 1);
 }
 
 /* Show (@x, @y)+@w,@h of what scanout @s frames, into its surface. */
