@@ -85,6 +85,13 @@ sys.exit(magic != b"P6" or len(px) != len(want) or bad > 0)' \
         "$GUEST/run/glscanout.ppm"
 }
 
+# A well-behaved guest logs no error of the virtio-gpu driver, with virgl
+# off (its fbdev client once made a context the device refused) or on.
+quiet_log() {
+    ! grep -a "virtio_gpu.*\*ERROR\*" "$GUEST/log/console.log" \
+        "$GUEST/log/gl.log"
+}
+
 venus_only="-global virtio-gpu-xen-lend-device.virgl=off"
 
 # fbdev on 2D resources with virgl off: the screen must not be blank.
@@ -150,5 +157,6 @@ check "blob scanout screendump" scanout
 check "GL through virgl" "$TOP/scripts/run-guest.sh" gl
 check "GL through zink on Venus" "$TOP/scripts/run-guest.sh" glzink
 check "GL scanout screendump" glscanout
+check "quiet guest log" quiet_log
 
 [ -z "$failed" ] || die "e2e failed:$failed"

@@ -36,6 +36,9 @@
 #include <virglrenderer.h>
 #include <epoxy/egl.h>
 
+/* The context table's capset of a context that cannot render. */
+#define INERT_CONTEXT 0
+
 /* The capset a context asks for with context_init. */
 #define CAPSET_ID(ctx_flags) \
     ((ctx_flags) & VIRTIO_GPU_CONTEXT_INIT_CAPSET_ID_MASK)
@@ -471,18 +474,30 @@ static bool virtio_gpu_xen_lend_check_resource(VirtIOGPU *g,
 
 /*
  * The ids of the commands that virglrenderer takes without checking them:
- * those of an existing context and resource.
+ * those of an existing context and resource; and no submission to an
+ * inert context.
  */
 static void virtio_gpu_xen_lend_check_ids(VirtIOGPU *g,
                                           struct virtio_gpu_ctrl_command *cmd)
 {
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
     struct virtio_gpu_transfer_host_3d xfer;
     struct virtio_gpu_ctx_resource cr;
 
     switch (cmd->cmd_hdr.type) {
     case VIRTIO_GPU_CMD_CTX_DESTROY:
-    case VIRTIO_GPU_CMD_SUBMIT_3D:
         virtio_gpu_xen_lend_check_ctx(g, cmd);
+        break;
+    case VIRTIO_GPU_CMD_SUBMIT_3D:
+        if (virtio_gpu_xen_lend_check_ctx(g, cmd) &&
+            g_hash_table_lookup(xl->contexts,
+                                GUINT_TO_POINTER(cmd->cmd_hdr.ctx_id)) ==
+            GUINT_TO_POINTER(INERT_CONTEXT)) {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: context %" PRIu32 " cannot"
+                          " render: virgl is off\n", __func__,
+                          cmd->cmd_hdr.ctx_id);
+            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        }
         break;
     case VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE:
     case VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE:
@@ -545,7 +560,8 @@ static void virtio_gpu_xen_lend_create_blob(VirtIOGPU *g,
     capset_id = GPOINTER_TO_UINT(g_hash_table_lookup(xl->contexts,
                                      GUINT_TO_POINTER(cblob.hdr.ctx_id)));
     blob->gl_buffer = cblob.blob_mem != VIRTIO_GPU_BLOB_MEM_GUEST &&
-                      capset_id <= VIRTIO_GPU_CAPSET_VIRGL2;
+                      (capset_id == VIRTIO_GPU_CAPSET_VIRGL ||
+                       capset_id == VIRTIO_GPU_CAPSET_VIRGL2);
     g_hash_table_insert(xl->blobs, GUINT_TO_POINTER(blob->resource_id), blob);
 }
 
@@ -595,9 +611,15 @@ static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
             return;
         }
     } else if (!virtio_gpu_xen_lend_virgl_on(g)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: virgl contexts need virgl=on\n",
-                      __func__);
-        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        /*
+         * Linux makes a context of the default capset for each file that
+         * opens a GEM object, its fbdev client's dumb buffer included.
+         * With virgl off it is inert: nothing may be submitted to it.
+         */
+        trace_virtio_gpu_xen_lend_inert_context(cc.hdr.ctx_id);
+        g_hash_table_insert(xl->contexts, GUINT_TO_POINTER(cc.hdr.ctx_id),
+                            GUINT_TO_POINTER(INERT_CONTEXT));
+        virtio_gpu_ctrl_response_nodata(g, cmd, VIRTIO_GPU_RESP_OK_NODATA);
         return;
     }
     virtio_gpu_virgl_process_cmd(g, cmd);

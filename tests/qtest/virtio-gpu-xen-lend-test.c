@@ -984,11 +984,13 @@ static void assert_refused(GPUTest *t, const char *what, const void *req,
 static void test_bad_input(void *obj, void *data, QGuestAllocator *alloc)
 {
     const uint32_t res2d = 10, blob = 11, none = 77, bad_ctx = 55;
+    const uint32_t inert_ctx = 3;
     struct virtio_gpu_resource_create_2d c2d = {
         .hdr = HDR(RESOURCE_CREATE_2D, 0), .resource_id = res2d,
         .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, .width = 64, .height = 64,
     };
     struct virtio_gpu_ctrl_hdr truncated = HDR(RESOURCE_CREATE_2D, 0);
+    int64_t logged;
     /*
      * Backing outside RAM, and more than QEMU's bounce buffer: upstream
      * takes one page of it, bounced.
@@ -1015,6 +1017,18 @@ static void test_bad_input(void *obj, void *data, QGuestAllocator *alloc)
             (struct virtio_gpu_update_cursor) { .hdr = HDR(UPDATE_CURSOR, 0) });
     assert_refused(&t, "truncated command", &truncated, sizeof(truncated),
                    ERR_PARAM);
+
+    /*
+     * Linux's context of the default capset, made for any file that opens
+     * a GEM object: accepted without a word, but it cannot render.
+     */
+    logged = guest_errors_size();
+    g_assert_cmphex(gpu_ctx_create(&t, inert_ctx, 0), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmpint(guest_errors_size(), ==, logged);
+    REFUSED(&t, "submit_3d: to an inert context", ERR_PARAM,
+            (struct virtio_gpu_cmd_submit) {
+                .hdr = HDR(SUBMIT_3D, inert_ctx), .size = 0 });
 
     /* 2D */
     REFUSED(&t, "create_2d: resource id 0", ERR_RES,
