@@ -326,6 +326,31 @@ fi
 EOF
 }
 
+job_glkill() {
+    cat <<'EOF'
+#!/bin/sh
+# A GL client killed mid-frame leaves the device usable for the next one.
+out=/tmp/vgxl-gl-loop.log
+/usr/local/libexec/vgxl/vgxl-gl --loop >$out 2>&1 &
+pid=$!
+for i in $(seq 60); do
+    grep -q "drawing until killed" $out && break
+    sleep 1
+done
+cat $out
+sleep 2
+kill -9 $pid
+wait $pid
+echo "vgxl: killed vgxl-gl --loop mid-frame (status $?)"
+if grep -q "drawing until killed" $out &&
+   /usr/local/libexec/vgxl/vgxl-gl; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
 job_glscanout() {
     cat <<'EOF'
 #!/bin/sh
@@ -353,7 +378,7 @@ EOF
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
 JOBS="uname device vulkaninfo compute stress bandwidth cycles console hcbuf
-      scanout gl glzink glscanout"
+      scanout gl glzink glkill glscanout"
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
                 for j in $JOBS; do "job_$j"; done
                 initrd_pack_script; } | md5sum |

@@ -6,7 +6,8 @@
 # its own, on llvmpipe).  Vulkan compute and the blob stress with each
 # lending mode; the stress again while the host revokes every slot over
 # QMP; OpenGL ES through virgl and through zink on Venus, checked pixel by
-# pixel; a GL frame, the fbdev console and a Venus blob scanned out, each
+# pixel, and again after a GL client was killed mid-frame; a GL frame, the
+# fbdev console and a Venus blob scanned out, each
 # checked with a QMP screendump, the last two in Venus-only mode.
 
 . "$(dirname "$0")/common.sh"
@@ -156,6 +157,7 @@ check "fbdev console screendump" console
 check "blob scanout screendump" scanout
 check "GL through virgl" "$TOP/scripts/run-guest.sh" gl
 check "GL through zink on Venus" "$TOP/scripts/run-guest.sh" glzink
+check "GL client killed mid-frame" "$TOP/scripts/run-guest.sh" glkill
 check "GL scanout screendump" glscanout
 check "quiet guest log" quiet_log
 

@@ -12,6 +12,9 @@
  * platform instead, which is where zink takes a CPU-type Vulkan device
  * (Venus over lavapipe).
  *
+ * With --loop it draws frames until it is killed, for the test of a client
+ * killed mid-frame.
+ *
  * With --kms, the frame is the size of the first connector's mode and is
  * then shown on its CRTC, held while the host compares a QMP screendump
  * with the same picture (test-guest.sh computes it too), upright: GL's
@@ -144,7 +147,7 @@ int main(int argc, char **argv)
     VgxlOutput out;
     uint8_t *pixels;
     const char *renderer;
-    bool kms = false, surfaceless = false;
+    bool kms = false, surfaceless = false, loop = false;
     GLuint tex;
     int fd = -1, ret;
 
@@ -152,13 +155,15 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--kms")) {
             kms = true;
             node = "/dev/dri/card0";
+        } else if (!strcmp(argv[i], "--loop")) {
+            loop = true;
         } else if (!strcmp(argv[i], "--surfaceless")) {
             surfaceless = true;
         } else if (!strcmp(argv[i], "--renderer") && i + 1 < argc) {
             want = argv[++i];
         } else {
-            printf("usage: " PROG " [--kms|--surfaceless] [--renderer NAME]"
-                   "\n");
+            printf("usage: " PROG " [--kms|--surfaceless] [--loop]"
+                   " [--renderer NAME]\n");
             return 2;
         }
     }
@@ -252,6 +257,14 @@ int main(int argc, char **argv)
     glViewport(0, 0, w, h);
     if (draw_texture(tex)) {
         return fail("drawing the texture");
+    }
+    if (loop) {
+        printf(PROG ": drawing until killed\n");
+        fflush(stdout);
+        for (;;) {
+            glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
+            glFinish();
+        }
     }
     glEnable(GL_SCISSOR_TEST);
     for (i = 0; i < 2; i++) {
