@@ -125,6 +125,9 @@ EOS
 
 .. The figures on Xen, from scripts/benchmark-xen.sh.
 .. include:: benchmarks-xen.rst.inc
+
+.. OpenGL, guest against host, from scripts/benchmark-gl.sh.
+.. include:: benchmarks-gl.rst.inc
 EOS
 } | sed 's/[[:space:]]*$//' >"$OUT"
 cat "$OUT"

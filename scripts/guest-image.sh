@@ -11,9 +11,10 @@
 GUEST=$CACHE/guest
 ROOT=$GUEST/root
 # OpenGL: Mesa's EGL, GBM and GLES with its virgl and zink drivers, and
-# eglinfo.
+# eglinfo; the benchmark glmark2.
 PACKAGES="linux-image-amd64 mesa-vulkan-drivers vulkan-tools busybox-static
-          kmod libegl-mesa0 libgbm1 libgles2 libgl1-mesa-dri mesa-utils-bin"
+          kmod libegl-mesa0 libgbm1 libgles2 libgl1-mesa-dri mesa-utils-bin
+          glmark2-es2-drm"
 # virtio_pci may be built in; modprobe then reports it and it is skipped.
 INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
 
@@ -363,6 +364,19 @@ fi
 EOF
 }
 
+job_glmark2() {
+    cat <<'EOF'
+#!/bin/sh
+# glmark2 through virgl, off screen; vgxl.bench=ARGS adds its options.
+args=$(sed -n 's/.*vgxl\.bench="\([^"]*\)".*/\1/p' /proc/cmdline)
+if glmark2-es2-drm --off-screen $args; then
+    echo "VGXL-RESULT: PASS"
+else
+    echo "VGXL-RESULT: FAIL"
+fi
+EOF
+}
+
 job_scanout() {
     cat <<'EOF'
 #!/bin/sh
@@ -378,7 +392,7 @@ EOF
 
 pkg_hash=$(echo "$DEBIAN_SUITE $PACKAGES" | md5sum | cut -d' ' -f1)
 JOBS="uname device vulkaninfo compute stress bandwidth cycles console hcbuf
-      scanout gl glzink glkill glscanout"
+      scanout gl glzink glkill glscanout glmark2"
 files_hash=$( { echo "$pkg_hash $INITRD_MODULES"; initrd_init; guest_init
                 for j in $JOBS; do "job_$j"; done
                 initrd_pack_script; } | md5sum |

@@ -11,6 +11,7 @@
 # To try the boot path with another QEMU: VGXL_QEMU_ROOT (a userland to
 # chroot into), VGXL_QEMU (the binary in it), VGXL_GPU (the -device).
 # VGXL_APPEND adds to the guest's kernel command line (vgxl.iters=N).
+# VGXL_ACCEL=kvm runs the guest with KVM where the machine has it (tcg).
 
 . "$(dirname "$0")/common.sh"
 
@@ -46,7 +47,7 @@ export ROOT_BINDS="$GUEST:/guest"
 # The harness reaches QEMU's monitor at $GUEST/run/JOB.qmp.
 mkdir -p "$GUEST/run"
 rm -f "$GUEST/run/$name.qmp"
-args=(-accel tcg -m 2G -smp 2 -machine q35 -nodefaults -display none
+args=(-accel "${VGXL_ACCEL:-tcg}" -m 2G -smp 2 -machine q35 -nodefaults -display none
       -no-reboot -serial stdio
       -qmp "unix:/guest/run/$name.qmp,server=on,wait=off"
       -kernel /guest/vmlinuz -initrd /guest/initrd.img

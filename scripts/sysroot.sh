@@ -13,6 +13,7 @@ PACKAGES="
     libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev libslirp-dev
     libepoxy-dev libgbm-dev libdrm-dev libvirglrenderer-dev virgl-server
     libegl-dev libgles-dev
+    glmark2-es2-x11 xvfb xauth
     libxen-dev libcap-ng-dev libattr1-dev
     mesa-vulkan-drivers vulkan-tools libvulkan-dev glslang-tools
     qemu-system-data seabios ipxe-qemu
