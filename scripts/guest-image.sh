@@ -186,12 +186,14 @@ job_compute() {
     cat <<'EOF'
 #!/bin/sh
 # A compute shader on the Venus device, its buffers in mapped blobs.  Only
-# Venus is loaded, as in vgxl-vulkaninfo.
+# Venus is loaded, as in vgxl-vulkaninfo.  vgxl.compute="ARGS" gives
+# vgxl-vkcompute its arguments (scripts/benchmark-gl.sh times it).
 export VK_DRIVER_FILES=/usr/share/vulkan/icd.d/virtio_icd.json
+args=$(sed -n 's/.*vgxl\.compute="\([^"]*\)".*/\1/p' /proc/cmdline)
 # Timed with /proc/uptime: busybox's date, in the Xen guest, has no %N.
 up() { cut -d' ' -f1 /proc/uptime; }
 start=$(up)
-if /usr/local/libexec/vgxl/vgxl-vkcompute; then r=PASS; else r=FAIL; fi
+if /usr/local/libexec/vgxl/vgxl-vkcompute $args; then r=PASS; else r=FAIL; fi
 echo "vgxl: vgxl-vkcompute took $(echo "$(up) $start" |
     awk '{ printf "%.1f", $1 - $2 }')s"
 echo "VGXL-RESULT: $r"

@@ -9,7 +9,10 @@
  * mismatch.  Only the Venus device is accepted; a guest-side software
  * device (llvmpipe) would pass without touching the device at all.
  *
- * usage: vgxl-vkcompute [N]   (N elements, default 65536)
+ * usage: vgxl-vkcompute [--any-device] [--repeat R] [N]
+ *   N elements (default 65536); --repeat R then times R more dispatches
+ *   and prints the throughput; --any-device takes the first device, to
+ *   run the same shader on the host's own driver for comparison.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -85,6 +88,9 @@ static bool is_venus(VkPhysicalDevice pd, char *name, size_t len)
     return strstr(plain.deviceName, "Venus") != NULL;
 }
 
+/* With --any-device: the shader on the host's own driver, to compare. */
+static bool any_device;
+
 static VkPhysicalDevice pick_venus(VkInstance inst, char *name, size_t len)
 {
     VkPhysicalDevice *pds;
@@ -99,7 +105,7 @@ static VkPhysicalDevice pick_venus(VkInstance inst, char *name, size_t len)
     check(vkEnumeratePhysicalDevices(inst, &count, pds),
           "vkEnumeratePhysicalDevices");
     for (i = 0; i < count; i++) {
-        if (is_venus(pds[i], n, sizeof(n))) {
+        if (is_venus(pds[i], n, sizeof(n)) || any_device) {
             if (found == VK_NULL_HANDLE) {
                 found = pds[i];
                 snprintf(name, len, "%s", n);
@@ -357,7 +363,6 @@ static void run_shader(Ctx *c)
     };
     VkCommandBufferBeginInfo cbbi = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
-        .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
     };
     /*
      * Coherent memory needs no flush or invalidate, but the host's writes
@@ -411,6 +416,32 @@ static void run_shader(Ctx *c)
           "vkWaitForFences");
 }
 
+/* Submit the dispatch @repeat more times; print elements per second. */
+static void time_shader(Ctx *c, uint32_t repeat)
+{
+    VkSubmitInfo si = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+        .commandBufferCount = 1,
+        .pCommandBuffers = &c->cmd,
+    };
+    struct timespec t0, t1;
+    double s;
+    uint32_t r;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (r = 0; r < repeat; r++) {
+        check(vkResetFences(c->dev, 1, &c->fence), "vkResetFences");
+        check(vkQueueSubmit(c->queue, 1, &si, c->fence), "vkQueueSubmit");
+        check(vkWaitForFences(c->dev, 1, &c->fence, VK_TRUE,
+                              FENCE_TIMEOUT_NS), "vkWaitForFences");
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    printf("compute throughput: %.1f Melements/s (%u dispatches of %u"
+           " elements in %.3f s)\n", (double)c->n * repeat / s / 1e6,
+           repeat, c->n, s);
+}
+
 static void destroy(Ctx *c)
 {
     int b;
@@ -434,13 +465,22 @@ static void destroy(Ctx *c)
 int main(int argc, char **argv)
 {
     Ctx c = { .n = DEFAULT_N };
-    uint32_t i, mismatches = 0, first_bad = 0;
+    uint32_t i, mismatches = 0, first_bad = 0, repeat = 0;
+    int a;
 
-    if (argc > 1 && sscanf(argv[1], "%" SCNu32, &c.n) != 1) {
-        c.n = 0;
+    for (a = 1; a < argc; a++) {
+        if (!strcmp(argv[a], "--any-device")) {
+            any_device = true;
+        } else if (!strcmp(argv[a], "--repeat") && a + 1 < argc &&
+                   sscanf(argv[a + 1], "%" SCNu32, &repeat) == 1) {
+            a++;
+        } else if (sscanf(argv[a], "%" SCNu32, &c.n) != 1) {
+            c.n = 0;
+        }
     }
-    if (argc > 2 || c.n == 0 || c.n > (1u << 28)) {
-        fprintf(stderr, "usage: %s [ELEMENTS]\n", argv[0]);
+    if (c.n == 0 || c.n > (1u << 28)) {
+        fprintf(stderr, "usage: %s [--any-device] [--repeat N] [ELEMENTS]\n",
+                argv[0]);
         return 2;
     }
     c.bytes = (VkDeviceSize)c.n * sizeof(uint32_t);
@@ -471,6 +511,9 @@ int main(int argc, char **argv)
     }
     printf("compute check: %s (%u mismatches of %u elements)\n",
            mismatches ? "FAIL" : "PASS", mismatches, c.n);
+    if (!mismatches && repeat) {
+        time_shader(&c, repeat);
+    }
     destroy(&c);
     return mismatches ? 1 : 0;
 }
