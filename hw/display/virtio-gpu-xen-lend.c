@@ -32,6 +32,7 @@
 /* At two areas a blob, half of Linux's default vm.max_map_count. */
 #define VIRTIO_GPU_XEN_LEND_MAX_MAPPINGS 16384
 
+#include <dlfcn.h>
 #include <sys/mman.h>
 #include <virglrenderer.h>
 #include <epoxy/egl.h>
@@ -1231,6 +1232,7 @@ static bool virtio_gpu_xen_lend_own_egl(VirtIOGPUXenLend *xl, Error **errp)
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(xl);
     EGLDisplay dpy;
     EGLint major, minor;
+    void *egl;
 
     gl->render_node_fd = qemu_drm_rendernode_open(xl->render_node);
     if (gl->render_node_fd < 0 && xl->render_node) {
@@ -1238,6 +1240,13 @@ static bool virtio_gpu_xen_lend_own_egl(VirtIOGPUXenLend *xl, Error **errp)
                          xl->render_node);
         return false;
     }
+    /* libepoxy aborts where it cannot load libEGL: look first. */
+    egl = dlopen("libEGL.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!egl) {
+        error_setg(errp, "no EGL library: %s", dlerror());
+        goto fail;
+    }
+    dlclose(egl);
     if (gl->render_node_fd < 0) {
         /* Only virglrenderer's own EGL would tell a render node's fate. */
         if (!epoxy_has_egl_extension(EGL_NO_DISPLAY,
@@ -1259,6 +1268,13 @@ static bool virtio_gpu_xen_lend_own_egl(VirtIOGPUXenLend *xl, Error **errp)
     trace_virtio_gpu_xen_lend_own_egl(xl->render_node ? xl->render_node : "",
                                       gl->render_node_fd);
     return true;
+
+fail:
+    if (gl->render_node_fd >= 0) {
+        close(gl->render_node_fd);
+        gl->render_node_fd = -1;
+    }
+    return false;
 }
 
 static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
