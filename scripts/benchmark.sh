@@ -71,6 +71,8 @@ machine="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1),"
 machine="$machine $(nproc) CPUs, guest under TCG"
 {
     cat <<EOS
+:orphan:
+
 ..
    SPDX-License-Identifier: GPL-2.0-or-later
 

@@ -14,6 +14,7 @@ PACKAGES="
     libepoxy-dev libgbm-dev libdrm-dev libvirglrenderer-dev virgl-server
     libegl-dev libgles-dev
     glmark2-es2-x11 xvfb xauth
+    python3-sphinx python3-sphinx-rtd-theme
     libxen-dev libcap-ng-dev libattr1-dev
     mesa-vulkan-drivers vulkan-tools libvulkan-dev glslang-tools
     qemu-system-data seabios ipxe-qemu

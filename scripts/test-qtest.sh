@@ -32,4 +32,20 @@ in_sysroot sh -c '
 passed=$(grep -c '^ok ' "$tap" || true)
 failed=$(grep -c -e '^not ok ' -e '^Bail out!' -e '# SKIP' "$tap" || true)
 log "qtest: $passed passed, $failed failed (log: $tap)"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+
+# QEMU's manual with the project's pages in it, built as QEMU builds it,
+# every warning an error.  It does not depend on the build: plain run only.
+docs=ok
+if [ -z "${SANITIZER_ENV:-}" ]; then
+    if in_sysroot sh -c 'cd "$1" && rm -rf /tmp/vgxl-docs &&
+            sphinx-build -q -W --keep-going -b html \
+                -d /tmp/vgxl-docs/doctrees docs /tmp/vgxl-docs/html' \
+            sh "$QEMU_SRC" >"$CACHE/docs.log" 2>&1; then
+        log "docs: QEMU's manual and the project's pages build with -W"
+    else
+        cat "$CACHE/docs.log"
+        log "docs: sphinx-build -W failed (log: $CACHE/docs.log)"
+        docs=failed
+    fi
+fi
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ] && [ $docs = ok ]
