@@ -157,7 +157,11 @@ check "fbdev console screendump" console
 check "blob scanout screendump" scanout
 check "GL through virgl" "$TOP/scripts/run-guest.sh" gl
 check "GL through zink on Venus" "$TOP/scripts/run-guest.sh" glzink
-check "GL client killed mid-frame" "$TOP/scripts/run-guest.sh" glkill
+# Once, in a CI run, this guest stalled with no output at all for 300 s
+# (not seen in 7 runs since): retried once as a stall without a verdict,
+# which is reported; a wrong result is not retried.
+check "GL client killed mid-frame" retry_if_no_verdict glkill \
+    "$TOP/scripts/run-guest.sh" --timeout 150 glkill
 check "GL scanout screendump" glscanout
 check "quiet guest log" quiet_log
 
