@@ -158,7 +158,7 @@ check "blob scanout screendump" scanout
 check "GL through virgl" "$TOP/scripts/run-guest.sh" gl
 check "GL through zink on Venus" "$TOP/scripts/run-guest.sh" glzink
 # Once, in a CI run, this guest stalled with no output at all for 300 s
-# (not seen in 7 runs since): retried once as a stall without a verdict,
+# (not seen in 47 runs since): retried once as a stall without a verdict,
 # which is reported; a wrong result is not retried.
 check "GL client killed mid-frame" retry_if_no_verdict glkill \
     "$TOP/scripts/run-guest.sh" --timeout 150 glkill
