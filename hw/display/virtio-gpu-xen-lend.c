@@ -778,6 +778,44 @@ static bool virtio_gpu_xen_lend_show(VirtIOGPU *g, struct virtio_gpu_scanout *s,
                                        w, h, s->ds, x, y);
 }
 
+/*
+ * Scan out @r of resource @resource_id, framed by @fb, on @scanout_id:
+ * into a surface of its own, filled as a flush would fill it.
+ */
+static void virtio_gpu_xen_lend_scanout(VirtIOGPU *g, uint32_t scanout_id,
+                                        uint32_t resource_id,
+                                        struct virtio_gpu_framebuffer *fb,
+                                        struct virtio_gpu_rect *r,
+                                        struct virtio_gpu_ctrl_command *cmd)
+{
+    struct virtio_gpu_scanout *s = &g->parent_obj.scanout[scanout_id];
+    struct virtio_gpu_scanout shown = {
+        .resource_id = resource_id, .fb = *fb, .x = r->x, .y = r->y,
+    };
+    pixman_image_t *image;
+
+    image = pixman_image_create_bits(fb->format, r->width, r->height, NULL,
+                                     0);
+    if (!image) {
+        cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+        return;
+    }
+    shown.ds = qemu_create_displaysurface_pixman(image);
+    pixman_image_unref(image);
+    if (!virtio_gpu_xen_lend_show(g, &shown, 0, 0, r->width, r->height)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read resource %" PRIu32
+                      "\n", __func__, resource_id);
+        qemu_free_displaysurface(shown.ds);
+        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+        return;
+    }
+    s->ds = shown.ds;
+    dpy_gfx_replace_surface(s->con, s->ds);
+    g->parent_obj.enable = 1;
+    virtio_gpu_update_scanout(g, scanout_id,
+                              virtio_gpu_find_resource(g, resource_id), fb, r);
+}
+
 /* A 3D resource scanned out, where no console shows it with GL. */
 static void virtio_gpu_xen_lend_set_scanout_3d(VirtIOGPU *g,
                                         struct virtio_gpu_ctrl_command *cmd)
@@ -785,9 +823,6 @@ static void virtio_gpu_xen_lend_set_scanout_3d(VirtIOGPU *g,
     struct virgl_renderer_resource_info info;
     struct virtio_gpu_framebuffer fb = { 0 };
     struct virtio_gpu_set_scanout ss;
-    struct virtio_gpu_scanout *s;
-    pixman_image_t *image;
-    DisplaySurface *ds;
 
     VIRTIO_GPU_FILL_CMD(ss);
     virtio_gpu_bswap_32(&ss, sizeof(ss));
@@ -824,42 +859,16 @@ static void virtio_gpu_xen_lend_set_scanout_3d(VirtIOGPU *g,
     fb.width = info.width;
     fb.height = info.height;
     fb.stride = info.width * DIV_ROUND_UP(PIXMAN_FORMAT_BPP(fb.format), 8);
-
-    image = pixman_image_create_bits(fb.format, ss.r.width, ss.r.height,
-                                     NULL, 0);
-    if (!image) {
-        cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
-        return;
-    }
-    ds = qemu_create_displaysurface_pixman(image);
-    pixman_image_unref(image);
-    if (!virtio_gpu_xen_lend_show_3d(ss.resource_id, ss.r.x, ss.r.y,
-                                     ss.r.width, ss.r.height, ds, 0, 0)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read resource %" PRIu32
-                      " back\n", __func__, ss.resource_id);
-        qemu_free_displaysurface(ds);
-        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
-        return;
-    }
-    s = &g->parent_obj.scanout[ss.scanout_id];
-    s->ds = ds;
-    dpy_gfx_replace_surface(s->con, ds);
-    g->parent_obj.enable = 1;
-    virtio_gpu_update_scanout(g, ss.scanout_id,
-                              virtio_gpu_find_resource(g, ss.resource_id),
-                              &fb, &ss.r);
+    virtio_gpu_xen_lend_scanout(g, ss.scanout_id, ss.resource_id, &fb, &ss.r,
+                                cmd);
 }
 
 static void
 virtio_gpu_xen_lend_set_scanout_blob(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
                                      struct virtio_gpu_ctrl_command *cmd)
 {
-    struct virtio_gpu_simple_resource *res;
     struct virtio_gpu_framebuffer fb = { 0 };
     struct virtio_gpu_set_scanout_blob ss;
-    struct virtio_gpu_scanout *s;
-    pixman_image_t *image;
-    DisplaySurface *ds;
 
     VIRTIO_GPU_FILL_CMD(ss);
     virtio_gpu_scanout_blob_bswap(&ss);
@@ -881,29 +890,8 @@ virtio_gpu_xen_lend_set_scanout_blob(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
     }
 
     /* No larger than the blob: the checks bound it by stride * height. */
-    image = pixman_image_create_bits(fb.format, ss.r.width, ss.r.height,
-                                     NULL, 0);
-    if (!image) {
-        cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
-        return;
-    }
-    ds = qemu_create_displaysurface_pixman(image);
-    pixman_image_unref(image);
-    if (!virtio_gpu_xen_lend_show_blob(g, blob, &fb, ds, 0, 0, ss.r.width,
-                                       ss.r.height)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read blob %" PRIu32 "\n",
-                      __func__, ss.resource_id);
-        qemu_free_displaysurface(ds);
-        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
-        return;
-    }
-
-    s = &g->parent_obj.scanout[ss.scanout_id];
-    s->ds = ds;
-    dpy_gfx_replace_surface(s->con, ds);
-    g->parent_obj.enable = 1;
-    res = virtio_gpu_find_resource(g, ss.resource_id);
-    virtio_gpu_update_scanout(g, ss.scanout_id, res, &fb, &ss.r);
+    virtio_gpu_xen_lend_scanout(g, ss.scanout_id, ss.resource_id, &fb, &ss.r,
+                                cmd);
 }
 
 static void
