@@ -13,7 +13,11 @@
 #   - the bandwidth of a Venus blob mapped through the trap path, and of
 #     guest RAM: the baseline that lending must beat;
 #   - xl destroy of a guest whose render server is busy leaves no device
-#     model and no render server behind, and the next xl create works.
+#     model and no render server behind, and the next xl create works;
+#   - OpenGL through virgl=on with no GL display (dom0 has none): the
+#     guest's GL test, checked pixel by pixel, with every capset answered
+#     before Linux's driver gives up at probe; its time against the same
+#     test under plain TCG.
 # Vulkan itself is left out there by default: through the trap path
 # every access of the guest to Venus's command ring is a round trip to
 # dom0, minutes per call nested under TCG.  VGXL_XEN_VENUS=1 adds it.
@@ -65,6 +69,7 @@ prep_s=$((SECONDS - t0))
 stock="refuse:privcmd"
 stock="$stock destroy:stress:$BOOT_SECS"
 stock="$stock guest:device,bandwidth:auto:$((2 * BOOT_SECS)):vgxl.kib=$BANDWIDTH_KIB"
+stock="$stock guest:gl:auto:$((2 * BOOT_SECS))"
 if [ "${VGXL_XEN_VENUS:-0}" = 1 ]; then
     stock="$stock guest:vulkaninfo,compute,stress:auto:$((12 * BOOT_SECS)):vgxl.iters=$STRESS_ITERS"
 fi
@@ -286,6 +291,41 @@ then
     pass "stock: xl create after the destroy"
 else
     fail "stock: xl create after the destroy" "see $(step_dir "$step")"
+fi
+
+# (e) OpenGL for a Xen guest on Xen as it ships: virgl=on, no GL display.
+s=$(find_step guest:gl: "$stock")
+if guest_step "stock: OpenGL through virgl with no GL display" "$s"; then
+    show 'profile renderer|pixels differ|GL test took' \
+        "$(step_dir "$s")/serial.log"
+    xen_s=$(sed -n 's/^vgxl: the GL test took \([0-9.]*\)s.*/\1/p' \
+            "$(step_dir "$s")/serial.log" | tail -n1)
+    # The same test, initramfs and virgl=on under plain TCG.
+    "$TOP/scripts/run-guest.sh" gl -initrd /guest/initrd-gl.img \
+        -global virtio-gpu-xen-lend-device.virgl=on >/dev/null 2>&1 || true
+    tcg_s=$(sed -n 's/^vgxl: the GL test took \([0-9.]*\)s.*/\1/p' \
+            "$GUEST/log/gl.log" 2>/dev/null | tail -n1)
+    if [ -n "$xen_s" ] && [ -n "$tcg_s" ]; then
+        log "xen stock: the GL test took ${xen_s} s in the Xen guest," \
+            "${tcg_s} s under plain TCG: $(ratio "$xen_s" "$tcg_s" 1)" \
+            "times as long"
+    fi
+fi
+# Linux's driver waits 5 s for each capset at probe, and a guest that
+# got none has no virgl: virglrenderer must be up before the guest asks.
+late=
+# Every try counts, not only the last.
+for s in $(find_step guest:device, "$stock") $(find_step guest:gl: "$stock"); do
+    d=$(step_dir "$s")
+    [ -s "$d/console.log" ] || late="$late ${s%%:auto*} (no log)"
+    ! grep -a -l 'timed out waiting for cap set' "${d%.retry*}"*/console.log \
+        2>/dev/null || late="$late ${s%%:auto*}"
+done
+if [ -z "$late" ]; then
+    pass "stock: every capset answered at the guest's probe"
+else
+    fail "stock: every capset answered at the guest's probe" \
+        "timed out in:$late"
 fi
 stock_runs=("${runs[@]}")
 

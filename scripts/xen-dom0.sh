@@ -21,11 +21,13 @@ XEN=$CACHE/xen
 ROOT=$XEN/root
 XEN_VERSION=4.20
 # linux-headers-amd64 and make build the xen_lend module against the
-# very kernel dom0 boots; python3 runs the harness's QMP client.
+# very kernel dom0 boots; python3 runs the harness's QMP client; Mesa's
+# EGL gives virgl its surfaceless context (llvmpipe), as a GPU's would.
 PACKAGES="xen-hypervisor-$XEN_VERSION-amd64 xen-utils-$XEN_VERSION
           xen-utils-common linux-image-amd64 linux-headers-amd64 make
           busybox-static kmod iproute2 procps python3 qemu-system-data
-          seabios virgl-server mesa-vulkan-drivers"
+          seabios virgl-server mesa-vulkan-drivers libegl1 libegl-mesa0
+          libopengl0 libgl1-mesa-dri"
 # virtio_pci may be built in; modprobe then reports it and it is skipped.
 INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
 # Where the device model lives in dom0, and the guest's xl.cfg.
@@ -315,6 +317,14 @@ create() {
           "device_model_args+=[\"-trace\",\"xen_lend_failure\"]"
           "device_model_args+=[\"-trace\",\"xen_lend_relend\"]"
           "device_model_args+=[\"-qmp\",\"unix:$qmp,server=on,wait=off\"]")
+    # The GL jobs: Mesa's GL stack is in initrd-gl.img only (200 MB
+    # unpacked, hence the memory), and they ask for virgl.
+    case ,$1, in
+    *,gl*)
+        g=virtio-gpu-xen-lend-device.virgl=on
+        args+=("ramdisk=\"/guest/initrd-gl.img\"" "memory=1024"
+               "device_model_args+=[\"-global\",\"$g\"]") ;;
+    esac
     # lend=auto is the device's default and the xl.cfg's.
     if [ "$2" != auto ]; then
         g=virtio-gpu-xen-lend-device.lend=$2

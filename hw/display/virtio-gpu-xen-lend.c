@@ -1208,6 +1208,24 @@ virtio_gpu_xen_lend_resource_destroy(VirtIOGPU *g,
     xlc->parent_resource_destroy(g, res, errp);
 }
 
+/* Whether one of @names (NULL-terminated) loads; @errp says why not. */
+static bool virtio_gpu_xen_lend_can_load(const char *what,
+                                         const char *const *names,
+                                         Error **errp)
+{
+    void *lib;
+
+    for (; *names; names++) {
+        lib = dlopen(*names, RTLD_NOW | RTLD_LOCAL);
+        if (lib) {
+            dlclose(lib);
+            return true;
+        }
+    }
+    error_setg(errp, "no %s library: %s", what, dlerror());
+    return false;
+}
+
 /*
  * Where no display has OpenGL, virglrenderer can make its own EGL
  * contexts: on a DRM render node (render-node, or the first one found),
@@ -1218,9 +1236,12 @@ static bool virtio_gpu_xen_lend_own_egl(VirtIOGPUXenLend *xl, Error **errp)
 {
     VirtIOGPUGL *gl = VIRTIO_GPU_GL(xl);
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(xl);
+    static const char *const egl_libs[] = { "libEGL.so.1", NULL };
+    static const char *const gl_libs[] = {
+        "libOpenGL.so.0", "libGL.so.1", NULL
+    };
     EGLDisplay dpy;
     EGLint major, minor;
-    void *egl;
 
     gl->render_node_fd = qemu_drm_rendernode_open(xl->render_node);
     if (gl->render_node_fd < 0 && xl->render_node) {
@@ -1228,13 +1249,14 @@ static bool virtio_gpu_xen_lend_own_egl(VirtIOGPUXenLend *xl, Error **errp)
                          xl->render_node);
         return false;
     }
-    /* libepoxy aborts where it cannot load libEGL: look first. */
-    egl = dlopen("libEGL.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!egl) {
-        error_setg(errp, "no EGL library: %s", dlerror());
+    /*
+     * libepoxy aborts QEMU where it cannot load EGL, or desktop GL for
+     * virglrenderer's contexts: look first.
+     */
+    if (!virtio_gpu_xen_lend_can_load("EGL", egl_libs, errp) ||
+        !virtio_gpu_xen_lend_can_load("desktop OpenGL", gl_libs, errp)) {
         goto fail;
     }
-    dlclose(egl);
     if (gl->render_node_fd < 0) {
         /* Only virglrenderer's own EGL would tell a render node's fate. */
         if (!epoxy_has_egl_extension(EGL_NO_DISPLAY,
@@ -1321,7 +1343,8 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         error_propagate_prepend(errp, local_err, "virtio-gpu-xen-lend:"
                                 " 'virgl=on' needs OpenGL: ");
         error_append_hint(errp, "Install Mesa's EGL and GL drivers"
-                          " (libegl-mesa0, libgl1-mesa-dri), give"
+                          " (libegl-mesa0, libopengl0,"
+                          " libgl1-mesa-dri), give"
                           " render-node=PATH, use a display with OpenGL,"
                           " or set virgl=off to run Venus alone.\n");
         return;
@@ -1378,6 +1401,17 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
     xl->contexts = g_hash_table_new(NULL, NULL);
     xl->resume_bh = virtio_bh_new_guarded(dev, virtio_gpu_xen_lend_resume_bh,
                                           xl);
+    /*
+     * Upstream starts virglrenderer at the guest's first command, because
+     * it needs the display's GL context.  With its own EGL it can start
+     * now, and should: that start (EGL, llvmpipe's shaders, the render
+     * server) can outlast the 5 s Linux's driver waits for the capsets at
+     * probe, and the guest then has no virgl.
+     */
+    if (virtio_gpu_own_egl(b->conf)) {
+        VIRTIO_GPU_GL(xl)->renderer_state =
+            virtio_gpu_virgl_init(VIRTIO_GPU(xl)) ? RS_INIT_FAILED : RS_INITED;
+    }
     trace_virtio_gpu_xen_lend_realize(virgl,
                                       !!virtio_gpu_venus_enabled(b->conf),
                                       b->conf.hostmem);

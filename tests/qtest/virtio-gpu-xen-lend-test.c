@@ -2547,6 +2547,35 @@ static bool backing_holds(GPUTest *t, uint64_t backing,
     return true;
 }
 
+/* Whether QEMU has a child process whose name starts with @name. */
+static bool qemu_has_child(QTestState *qts, const char *name)
+{
+    g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+    const char *pid;
+    bool found = false;
+
+    g_assert_nonnull(proc);
+    while (!found && (pid = g_dir_read_name(proc))) {
+        g_autofree char *path = g_strdup_printf("/proc/%s/stat", pid);
+        g_autofree char *stat = NULL;
+        char *comm_end;
+        int ppid;
+
+        if (!g_ascii_isdigit(pid[0]) ||
+            !g_file_get_contents(path, &stat, NULL, NULL)) {
+            continue;
+        }
+        /* "PID (COMM) STATE PPID ...", and COMM may hold spaces. */
+        comm_end = strrchr(stat, ')');
+        if (comm_end && sscanf(comm_end + 1, " %*c %d", &ppid) == 1 &&
+            ppid == qtest_pid(qts)) {
+            *comm_end = '\0';
+            found = g_str_has_prefix(strchr(stat, '(') + 1, name);
+        }
+    }
+    return found;
+}
+
 static void test_virgl_headless(void)
 {
     const size_t size = SCANOUT_W * SCANOUT_H * 4;
@@ -2589,6 +2618,11 @@ static void test_virgl_headless(void)
     gpu_rig_start(&rig, &t, qtest_init("-vga none -vnc none -device"
                                        " virtio-gpu-xen-lend-pci,addr=04.0,"
                                        "hostmem=64M,id=gpu"));
+    /*
+     * virglrenderer started before the guest's first command: its render
+     * server is up.  A slow start would outlast Linux's capset timeout.
+     */
+    g_assert_true(qemu_has_child(t.qts, "virgl_render"));
     g_assert_cmpuint(qvirtio_config_readl(t.vdev,
                          offsetof(struct virtio_gpu_config, num_capsets)),
                      ==, 3);
