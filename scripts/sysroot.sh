@@ -19,6 +19,7 @@ PACKAGES="
     mesa-vulkan-drivers vulkan-tools libvulkan-dev glslang-tools
     qemu-system-data seabios ipxe-qemu
     clang libclang-rt-dev llvm
+    lintian
 "
 STAMP=$SYSROOT/.vgxl-packages
 

@@ -4,13 +4,15 @@
 # Build what is missing, then run every test suite.  Suites: qtest (the
 # device against the real virglrenderer), guest (a Linux guest running
 # Vulkan through the device), sanitize (qtests, a guest and the fuzzer on
-# a QEMU built with ASan and UBSan), xen (the device as the device model
-# of an HVM guest on a real Xen 4.20, nested under TCG).
+# a QEMU built with ASan and UBSan), deb (the Debian packages of a Xen
+# host: lintian, install, upgrade, purge), xen (the device as the device
+# model of an HVM guest on a real Xen 4.20, nested under TCG, installed
+# from those packages).
 # Usage: test.sh [SUITE...]
 
 . "$(dirname "$0")/common.sh"
 
-suites=${*:-qtest guest sanitize xen}
+suites=${*:-qtest guest sanitize deb xen}
 start=$(date +%s)
 "$TOP/scripts/build.sh" tests/qtest/device-introspect-test \
     tests/qtest/xen-lend-fake-privcmd.so tests/unit/test-xen-lend-table

@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Build (once) what run-xen.sh boots under TCG: Xen 4.20 and a Debian 13
-# dom0 whose root filesystem is shared over 9p, with the project's QEMU
-# installed in it as the device model of HVM guests.  The root is rebuilt
-# when its package list changes, the init scripts and the initramfs when
-# they change; the QEMU binary is copied in again whenever it was rebuilt.
-#
-# Also the two halves of memory lending: the hypervisor patched with
-# XENMEM_lend (xen-lend-hypervisor.sh), booted as boot/xen-lend, and the
-# xen_lend module with its test tool (xen-lend-module.sh), which dom0
-# loads at boot wherever it runs.
+# dom0 whose root filesystem is shared over 9p.  The project gets there
+# only as a Xen host gets it: apt installs the three packages of deb.sh,
+# their dependencies from the mirror, and DKMS builds the xen_lend module
+# for dom0's kernel; dom0 loads it at boot wherever it runs, and the
+# packaged hypervisor with XENMEM_lend is booted as boot/xen-lend.  The
+# root is rebuilt when its package list changes, the init scripts and
+# the initramfs when they change, the packages reinstalled when they do.
+# The harness's own tools (xen-lend-test of xen-lend-module.sh, a QMP
+# client) go to /opt/vgxl.
 #
 # Results in $CACHE/xen: root/ (dom0's root),
 # boot/{xen,xen-lend,vmlinuz,initrd.img}.
@@ -20,45 +20,18 @@
 XEN=$CACHE/xen
 ROOT=$XEN/root
 XEN_VERSION=4.20
-# linux-headers-amd64 and make build the xen_lend module against the
-# very kernel dom0 boots; python3 runs the harness's QMP client; Mesa's
-# EGL gives virgl its surfaceless context (llvmpipe), as a GPU's would.
+# A Xen host before the project: Debian's Xen and kernel, with headers
+# (DKMS builds against them; xen-lend-module.sh too, as a check); python3
+# runs the harness's QMP client.
 PACKAGES="xen-hypervisor-$XEN_VERSION-amd64 xen-utils-$XEN_VERSION
           xen-utils-common linux-image-amd64 linux-headers-amd64 make
-          busybox-static kmod iproute2 procps python3 qemu-system-data
-          seabios virgl-server mesa-vulkan-drivers libegl1 libegl-mesa0
-          libopengl0 libgl1-mesa-dri"
+          busybox-static kmod iproute2 procps python3"
 # virtio_pci may be built in; modprobe then reports it and it is skipped.
 INITRD_MODULES="virtio_pci 9pnet_virtio 9p"
-# Where the device model lives in dom0, and the guest's xl.cfg.
-DM_DIR=/opt/vgxl
+# The harness's tools in dom0, and the guest's xl.cfg.
+TOOLS_DIR=/opt/vgxl
 GUEST_CFG=$TOP/docs/system/devices/virtio-gpu-xen-lend-xl.cfg
-
-SYSROOT_QEMU=$SYSROOT$QEMU_BUILD/qemu-system-x86_64
-[ -x "$SYSROOT_QEMU" ] || die "no $SYSROOT_QEMU: run scripts/build.sh"
 [ -r "$GUEST_CFG" ] || die "no $GUEST_CFG"
-
-# The Debian packages that hold the libraries of the project's QEMU: what
-# it links against today, not a list that goes stale.  ldd prints /lib
-# paths while dpkg knows the /usr ones, so both are asked; dpkg's lines
-# about diversions name no package.
-qemu_packages() {
-    in_sysroot sh -ec '
-        ldd "$1" >/tmp/ldd || { cat /tmp/ldd >&2; exit 1; }
-        if grep "not found" /tmp/ldd >&2; then
-            exit 1
-        fi
-        awk "\$2 == \"=>\" && \$3 ~ /^\\// { print \$3 }
-             \$1 ~ /^\\// { print \$1 }" /tmp/ldd |
-        while read -r lib; do
-            dpkg -S "$lib" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null ||
-                dpkg -S "$(readlink -f "$lib")" 2>/dev/null || {
-                    echo "no package owns $lib" >&2
-                    exit 1
-                }
-        done | grep -v "^diversion " | sed "s/[:,].*//" | sort -u
-    ' sh "$QEMU_BUILD/qemu-system-x86_64"
-}
 
 # /init of dom0's initramfs: only what it takes to reach the 9p root.
 initrd_init() {
@@ -155,7 +128,7 @@ grep -q '^virt_caps.*hvm' $R/xl-info.txt ||
     halt "failed: Xen cannot run HVM guests (no SVM or NPT?)"
 # The dom0 half of memory lending: it loads only on a Xen with
 # XENMEM_lend, and elsewhere refuses in one line.
-if insmod /opt/vgxl/lib/xen_lend.ko >$R/xen-lend-insmod.txt 2>&1; then
+if modprobe xen_lend >$R/xen-lend-insmod.txt 2>&1; then
     echo loaded >$R/xen-lend-module.txt
 else
     echo refused >$R/xen-lend-module.txt
@@ -258,7 +231,7 @@ up() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v a="$1" -v b="$(up)" 'BEGIN { printf "%.1f", b - a }'; }
 fact() { echo "$1=$2" >>"$dir/facts"; }
 dm_procs() {
-    pgrep -a -f '/opt/vgxl/bin/qemu-system-x86_64|virgl_render_server'
+    pgrep -a -f '/usr/lib/virtio-gpu-xen-lend/bin/qemu-system-x86_64|virgl_render_server'
 }
 # Polled every second: xenstore-exists is far lighter than xl.  Under
 # nested TCG either sometimes crashes or hangs on its own (the L0
@@ -562,11 +535,9 @@ EOF
 
 
 start=$SECONDS
-dm_packages=$(qemu_packages) ||
-    die "cannot tell which packages the libraries of $SYSROOT_QEMU are in"
-packages=$(echo $PACKAGES $dm_packages | tr ' ' '\n' | sort -u | tr '\n' ' ')
+packages=$(echo $PACKAGES)
 pkg_hash=$(echo "$DEBIAN_SUITE $packages" | md5sum | cut -d' ' -f1)
-files_hash=$( { echo "$pkg_hash $INITRD_MODULES $DM_DIR"; initrd_init
+files_hash=$( { echo "$pkg_hash $INITRD_MODULES $TOOLS_DIR"; initrd_init
                 dom0_init; dom0_step; initrd_pack_script; cat "$GUEST_CFG"; } |
               md5sum | cut -d' ' -f1)
 
@@ -590,7 +561,7 @@ if [ "$(cat "$ROOT/.vgxl-packages" 2>/dev/null)" != "$pkg_hash" ]; then
     " >&2 || die "installing the dom0 packages failed"
     rm -f "$ROOT.tmp/usr/sbin/policy-rc.d"
     echo "$pkg_hash" >"$ROOT.tmp/.vgxl-packages"
-    rm -rf "$ROOT" "$XEN/.vgxl-files"
+    rm -rf "$ROOT" "$XEN/.vgxl-files" "$XEN/.vgxl-debs"
     mv "$ROOT.tmp" "$ROOT"
     log "dom0 root built in $((SECONDS - start)) s"
 fi
@@ -600,15 +571,11 @@ fi
 if [ "$(cat "$XEN/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
     log "installing dom0's init, packing its initramfs"
     install -d "$ROOT/usr/local/sbin" "$ROOT/vgxl/results" "$ROOT/guest" \
-        "$ROOT$DM_DIR/bin" "$ROOT$DM_DIR/share" "$XEN/boot"
+        "$ROOT$TOOLS_DIR/bin" "$XEN/boot"
     dom0_init >"$ROOT/usr/local/sbin/vgxl-dom0-init"
     dom0_step >"$ROOT/usr/local/sbin/vgxl-dom0-step"
     chmod 755 "$ROOT"/usr/local/sbin/vgxl-dom0-*
     install -m 644 "$GUEST_CFG" "$ROOT/etc/xen/vgxl-guest.cfg"
-    # QEMU finds its data and firmware relative to its binary (configured
-    # for /usr/bin): point those places at Debian's packages.
-    ln -sfn /usr/share/qemu "$ROOT$DM_DIR/share/qemu"
-    ln -sfn /usr/share/seabios "$ROOT$DM_DIR/share/seabios"
 
     xen_gz=$(ls "$ROOT"/boot/xen-$XEN_VERSION-amd64.gz) ||
         die "no Xen $XEN_VERSION in $ROOT/boot"
@@ -623,26 +590,44 @@ if [ "$(cat "$XEN/.vgxl-files" 2>/dev/null)" != "$files_hash" ]; then
     echo "$files_hash" >"$XEN/.vgxl-files"
 fi
 
-# The device model: the sysroot's build, whenever it changed.  Copied
-# and renamed, so that a running dom0 never sees half a binary.
-dm=$ROOT$DM_DIR/bin/qemu-system-x86_64
-if ! cmp -s "$SYSROOT_QEMU" "$dm"; then
-    log "installing the project's QEMU in dom0 as $DM_DIR/bin"
-    cp "$SYSROOT_QEMU" "$dm.tmp"
-    mv "$dm.tmp" "$dm"
+# The project, as a host installs it: the packages, whenever they
+# changed (an upgrade, as apt does it), with their dependencies and what
+# they recommend.
+debs=$("$TOP/scripts/deb.sh" "$XEN/debs") || die "cannot build the packages"
+debs_hash=$(cat $debs | md5sum | cut -d' ' -f1)
+if [ "$(cat "$XEN/.vgxl-debs" 2>/dev/null)" != "$debs_hash" ]; then
+    log "installing in dom0:" $(for f in $debs; do basename "$f"; done)
+    t0=$SECONDS
+    rm -f "$XEN/.vgxl-debs"
+    rm -rf "$ROOT/var/tmp/debs"
+    mkdir -p "$ROOT/var/tmp/debs"
+    cp $debs "$ROOT/var/tmp/debs/"
+    printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"
+    chmod 755 "$ROOT/usr/sbin/policy-rc.d"
+    in_root "$ROOT" INITRD=No sh -ec '
+        apt-get update -q
+        apt-get install -y -q /var/tmp/debs/*.deb
+        apt-get clean
+        rm -f /boot/initrd.img-*
+    ' >&2 || die "installing the packages in dom0 failed"
+    rm -rf "$ROOT/usr/sbin/policy-rc.d" "$ROOT/var/tmp/debs"
+    kver=$(ls "$ROOT/usr/lib/modules" | sort -V | tail -n1)
+    in_root "$ROOT" modinfo -k "$kver" -n xen_lend >/dev/null ||
+        die "DKMS built no xen_lend for $kver in dom0"
+    echo "$debs_hash" >"$XEN/.vgxl-debs"
+    log "packages installed in $((SECONDS - t0)) s, DKMS's build included"
 fi
+# A multiboot ELF that QEMU's -kernel boots as it is.
+xen_lend_gz=$ROOT/boot/xen-$XEN_VERSION-lend-amd64.gz
+[ -s "$xen_lend_gz" ] || die "no $xen_lend_gz: is its package installed?"
+zcat "$xen_lend_gz" >"$XEN/boot/xen-lend.tmp"
+mv "$XEN/boot/xen-lend.tmp" "$XEN/boot/xen-lend"
 
-# Memory lending: the module and its test tool for dom0's kernel, the
-# harness's QMP client, and the hypervisor with XENMEM_lend.
+# The harness's tools: xen-lend-test (whose build also builds the
+# module from the tree, a check that it builds) and the QMP client.
 module=$("$TOP/scripts/xen-lend-module.sh" "$ROOT") ||
     die "cannot build the xen_lend module"
-install -d "$ROOT$DM_DIR/lib"
-install -m 644 "$module/xen_lend.ko" "$ROOT$DM_DIR/lib/"
 install -m 755 "$module/xen-lend-test" "$TOP/scripts/qmp.py" \
-    "$ROOT$DM_DIR/bin/"
-xen_lend=$("$TOP/scripts/xen-lend-hypervisor.sh") ||
-    die "cannot build the hypervisor with XENMEM_lend"
-cmp -s "$xen_lend" "$XEN/boot/xen-lend" ||
-    install -m 644 "$xen_lend" "$XEN/boot/xen-lend"
+    "$ROOT$TOOLS_DIR/bin/"
 
 log "dom0 ready in $((SECONDS - start)) s: $XEN/{root,boot}"

@@ -8,7 +8,8 @@
 # configuration and this script -- and reused while they do not change.
 #
 # Prints the path of the multiboot ELF 'xen' on stdout, nothing else.
-# Results in $CACHE/xen-lend/<hash>: xen (ELF), xen.gz, config.
+# Results in $CACHE/xen-lend/<hash>: xen (ELF), xen.gz, config, version
+# (upstream's: 4.20.4).
 
 . "$(dirname "$0")/common.sh"
 
@@ -84,6 +85,7 @@ if [ ! -e "$dest/.vgxl-built" ]; then
         export XEN_WHOAMI=vgxl XEN_DOMAIN=invalid XEN_BUILD_HOST=vgxl
         make -C xen olddefconfig
         make -C xen -j$(nproc) XEN_VENDORVERSION=$VENDORVERSION build
+        make -C xen -s xenversion >xen/version
     " >&2 || die "the Xen build failed; its tree is in $SCRATCH/src"
 
     built=$SCRATCH/src/xen
@@ -91,7 +93,7 @@ if [ ! -e "$dest/.vgxl-built" ]; then
         die "$built/xen is not an ELF file"
     grep -aq -- "$VENDORVERSION" "$built/xen" ||
         die "$built/xen lacks the version suffix $VENDORVERSION"
-    cp "$built/xen" "$built/xen.gz" "$dest.tmp/"
+    cp "$built/xen" "$built/xen.gz" "$built/version" "$dest.tmp/"
     cp "$built/.config" "$dest.tmp/config"
     touch "$dest.tmp/.vgxl-built"
     rm -rf "$dest"
