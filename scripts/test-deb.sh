@@ -8,7 +8,8 @@
 #   - deb.sh builds the three packages and lintian finds no error;
 #   - apt installs them from the files, with their dependencies from the
 #     mirror: the device model alone first, which runs from its installed
-#     path and offers the device; then the other two: DKMS builds
+#     path, offers the device and starts virgl with no display (what it
+#     recommends); then the other two: DKMS builds
 #     xen_lend for dom0's kernel (timed), the hypervisor lies beside
 #     Debian's;
 #   - a later version of the three upgrades them: the module is rebuilt
@@ -113,6 +114,19 @@ if in_root "$ROOT" sh -c "$DM -device help" 2>&1 |
 else
     fail "the installed device model offers virtio-gpu-xen-lend-pci" \
         "$DM -device help in $ROOT"
+fi
+# What it recommends is enough for OpenGL with no display: virgl=on
+# starts (llvmpipe) and the render server with it.
+if in_root "$ROOT" sh -c "printf '%s\n' '{\"execute\": \"qmp_capabilities\"}' \
+        '{\"execute\": \"quit\"}' |
+        timeout 120 $DM -M q35 -accel qtest -qtest null -nodefaults \
+            -display none -vnc none -qmp stdio \
+            -device virtio-gpu-xen-lend-pci,virgl=on" >"$TEST/virgl.log" 2>&1
+then
+    pass "the installed device model starts virgl=on with no display"
+else
+    fail "the installed device model starts virgl=on with no display" \
+        "$(grep -v '^{' "$TEST/virgl.log" | head -n 3 | tr '\n' ' ')"
 fi
 t0=$SECONDS
 if apt_install $(debs v1 | grep -v /virtio-gpu-xen-lend_); then

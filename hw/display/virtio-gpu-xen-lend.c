@@ -1165,15 +1165,14 @@ static void virtio_gpu_xen_lend_update_cursor_data(VirtIOGPU *g,
                                                    struct virtio_gpu_scanout *s,
                                                    uint32_t resource_id)
 {
-    VirtIOGPUClass *gl_class =
-        VIRTIO_GPU_CLASS(object_class_by_name(TYPE_VIRTIO_GPU_GL));
+    VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(g);
     VirtIOGPUXenLendBlob *blob;
     QEMUCursor *c = s->current_cursor;
 
     blob = virtio_gpu_xen_lend_find_blob(VIRTIO_GPU_XEN_LEND(g), resource_id);
     if (!blob) {
         if (virtio_gpu_xen_lend_virgl_on(g)) {
-            gl_class->update_cursor_data(g, s, resource_id);
+            xlc->parent_update_cursor_data(g, s, resource_id);
         } else {
             virtio_gpu_update_cursor_data(g, s, resource_id);
         }
@@ -1343,7 +1342,7 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
         error_propagate_prepend(errp, local_err, "virtio-gpu-xen-lend:"
                                 " 'virgl=on' needs OpenGL: ");
         error_append_hint(errp, "Install Mesa's EGL and GL drivers"
-                          " (libegl-mesa0, libopengl0,"
+                          " (libegl1, libegl-mesa0, libopengl0,"
                           " libgl1-mesa-dri), give"
                           " render-node=PATH, use a display with OpenGL,"
                           " or set virgl=off to run Venus alone.\n");
@@ -1633,6 +1632,7 @@ static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
     xlc->parent_unrealize = vdc->unrealize;
     xlc->parent_resource_destroy = vgc->resource_destroy;
     xlc->parent_reset = vdc->reset;
+    xlc->parent_update_cursor_data = vgc->update_cursor_data;
 
     vdc->realize = virtio_gpu_xen_lend_realize;
     vdc->unrealize = virtio_gpu_xen_lend_unrealize;

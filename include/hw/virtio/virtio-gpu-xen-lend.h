@@ -71,6 +71,9 @@ struct VirtIOGPUXenLendClass {
     void (*parent_resource_destroy)(VirtIOGPU *g,
                                     struct virtio_gpu_simple_resource *res,
                                     Error **errp);
+    void (*parent_update_cursor_data)(VirtIOGPU *g,
+                                      struct virtio_gpu_scanout *s,
+                                      uint32_t resource_id);
 };
 
 #endif /* HW_VIRTIO_GPU_XEN_LEND_H */
