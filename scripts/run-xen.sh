@@ -9,8 +9,10 @@
 # every step passed (dom0 retries a failed step once).
 #
 # usage: run-xen.sh [--results DIR] [--lend] STEP...
-#   --lend                   boot the hypervisor with XENMEM_lend
-#                            (xen-lend-hypervisor.sh), not Debian's
+#   --lend                   boot the hypervisor with XENMEM_lend and the
+#                            dom0 root with all three packages, not
+#                            Debian's Xen and the root with the device
+#                            model package alone (xen-dom0.sh)
 #   guest:JOB[:LEND[:SECS[:KARG...]]]  the guest runs job JOB (guest-image.sh)
 #                            with lend=LEND (auto) and KARGs added to its
 #                            kernel command line; its verdict is due in
@@ -30,10 +32,11 @@ XEN=$CACHE/xen
 GUEST=$CACHE/guest
 results=
 hypervisor=xen
+root=root-stock
 while [ $# -gt 0 ]; do
     case $1 in
     --results) results=${2:?--results needs a directory}; shift 2 ;;
-    --lend) hypervisor=xen-lend; shift ;;
+    --lend) hypervisor=xen-lend; root=root; shift ;;
     *) break ;;
     esac
 done
@@ -41,7 +44,8 @@ done
 results=${results:-$XEN/runs/$(date +%Y%m%d-%H%M%S)}
 boot_timeout=${VGXL_XEN_BOOT_TIMEOUT:-300}
 
-[ -r "$XEN/boot/initrd.img" ] && [ -r "$XEN/boot/$hypervisor" ] ||
+[ -r "$XEN/boot/initrd.img" ] && [ -r "$XEN/boot/$hypervisor" ] &&
+    [ -d "$XEN/$root/usr" ] ||
     die "no dom0 or no $hypervisor: run scripts/xen-dom0.sh"
 [ -r "$GUEST/initrd-self.img" ] ||
     die "no guest image: run scripts/guest-image.sh"
@@ -110,7 +114,7 @@ args=(-accel "tcg,thread=${VGXL_XEN_TCG_THREAD:-multi}" -cpu "$cpu"
       -kernel "/xen/boot/$hypervisor" -append "$(echo $xen_args)"
       -initrd "/xen/boot/vmlinuz $dom0_args,/xen/boot/initrd.img")
 # dom0's file systems, each a 9p share.  vectors=0: INTx, not MSI-X.
-for share in root:/xen/root guest:/guest results:/results; do
+for share in root:/xen/$root guest:/guest results:/results; do
     args+=(-fsdev "local,id=${share%%:*},path=${share#*:},security_model=none"
            -device "virtio-9p-pci,fsdev=${share%%:*},mount_tag=${share%%:*},vectors=${VGXL_XEN_VECTORS:-0}")
 done

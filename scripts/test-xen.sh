@@ -12,6 +12,7 @@
 #     traps; lend=privcmd makes xl create fail with that;
 #   - the bandwidth of a Venus blob mapped through the trap path, and of
 #     guest RAM: the baseline that lending must beat;
+#   - dom0 has the device model package alone (run-xen.sh's stock root);
 #   - xl destroy of a guest whose render server is busy leaves no device
 #     model and no render server behind, and the next xl create works;
 #   - OpenGL through virgl=on with no GL display (dom0 has none): the
@@ -22,8 +23,8 @@
 # every access of the guest to Venus's command ring is a round trip to
 # dom0, minutes per call nested under TCG.  VGXL_XEN_VENUS=1 adds it.
 #
-# Xen with XENMEM_lend (contrib/xen-lend), in one dom0 that loads the
-# xen_lend module:
+# Xen with XENMEM_lend (contrib/xen-lend), in one dom0 with the three
+# packages installed, which loads the DKMS-built xen_lend module:
 #   - xen-lend-test: every refusal with its errno, revocation by
 #     madvise, hole punch and munmap, Xen's view against the module's;
 #   - direct access: lend=auto picks privcmd, and in one boot the
@@ -219,6 +220,20 @@ fi
 # Stock Xen.
 #
 stage stock $stock
+# installed PACKAGE...: whether dom0's dpkg had exactly these of ours.
+installed() {
+    local f
+    f=$(dom0_file dom0-packages.txt)
+    [ -n "$f" ] &&
+        [ "$(awk 'NF == 2 && $2 != "" { print $1 }' "$f" | sort)" = \
+          "$(echo "$@" | tr ' ' '\n' | sort)" ]
+}
+if installed virtio-gpu-xen-lend; then
+    pass "stock: dom0 has the device model package alone"
+else
+    fail "stock: dom0 has the device model package alone" \
+        "see $(dom0_file dom0-packages.txt)"
+fi
 module=$(dom0_file xen-lend-module.txt)
 why="XENMEM_lend"
 if [ "$(cat "$module" 2>/dev/null)" = refused ] &&
@@ -333,6 +348,13 @@ stock_runs=("${runs[@]}")
 # Xen with XENMEM_lend.
 #
 stage lend --lend $lend
+if installed virtio-gpu-xen-lend xen-lend-dkms xen-hypervisor-4.20-lend-amd64
+then
+    pass "lend: dom0 has the three packages"
+else
+    fail "lend: dom0 has the three packages" \
+        "see $(dom0_file dom0-packages.txt)"
+fi
 info=$(dom0_file xl-info.txt)
 module=$(dom0_file xen-lend-module.txt)
 if grep -q '^xen_extra.*-lend' "$info" 2>/dev/null &&

@@ -12,8 +12,9 @@
 # The harness's own tools (xen-lend-test of xen-lend-module.sh, a QMP
 # client) go to /opt/vgxl.
 #
-# Results in $CACHE/xen: root/ (dom0's root),
-# boot/{xen,xen-lend,vmlinuz,initrd.img}.
+# Results in $CACHE/xen: root/ (dom0's root, the three packages),
+# root-stock/ (the same with the device model package alone, for Debian's
+# Xen), boot/{xen,xen-lend,vmlinuz,initrd.img}.
 
 . "$(dirname "$0")/common.sh"
 
@@ -126,9 +127,19 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest ||
 xl info >$R/xl-info.txt 2>&1
 grep -q '^virt_caps.*hvm' $R/xl-info.txt ||
     halt "failed: Xen cannot run HVM guests (no SVM or NPT?)"
+# What of the project dpkg knows here.
+dpkg-query -W 'virtio-gpu-xen-lend*' 'xen-lend-dkms*' \
+    'xen-hypervisor-*-lend-*' >$R/dom0-packages.txt 2>&1
 # The dom0 half of memory lending: it loads only on a Xen with
-# XENMEM_lend, and elsewhere refuses in one line.
-if modprobe xen_lend >$R/xen-lend-insmod.txt 2>&1; then
+# XENMEM_lend, and elsewhere refuses in one line.  The stock stage's
+# root has the device model package alone: there the harness loads the
+# module built from the tree (xen-lend-module.sh), to see it refuse.
+if [ -e /opt/vgxl/lib/xen_lend.ko ]; then
+    insmod /opt/vgxl/lib/xen_lend.ko
+else
+    modprobe xen_lend
+fi >$R/xen-lend-insmod.txt 2>&1
+if [ $? = 0 ]; then
     echo loaded >$R/xen-lend-module.txt
 else
     echo refused >$R/xen-lend-module.txt
@@ -624,10 +635,32 @@ zcat "$xen_lend_gz" >"$XEN/boot/xen-lend.tmp"
 mv "$XEN/boot/xen-lend.tmp" "$XEN/boot/xen-lend"
 
 # The harness's tools: xen-lend-test (whose build also builds the
-# module from the tree, a check that it builds) and the QMP client.
+# module from the tree) and the QMP client.
 module=$("$TOP/scripts/xen-lend-module.sh" "$ROOT") ||
     die "cannot build the xen_lend module"
 install -m 755 "$module/xen-lend-test" "$TOP/scripts/qmp.py" \
     "$ROOT$TOOLS_DIR/bin/"
 
-log "dom0 ready in $((SECONDS - start)) s: $XEN/{root,boot}"
+# The stock stage's root: the same with the device model package alone,
+# as a host on Debian's Xen has it, and the module built from the tree
+# for the harness to see it refuse.
+stock_hash=$(cat "$ROOT/.vgxl-packages" "$XEN/.vgxl-debs" "$XEN/.vgxl-files" \
+                 "$module/xen_lend.ko" "$module/xen-lend-test" \
+                 "$TOP/scripts/qmp.py" | md5sum | cut -d' ' -f1)
+if [ "$(cat "$XEN/.vgxl-stock" 2>/dev/null)" != "$stock_hash" ]; then
+    log "making the stock stage's dom0 root: the device model alone"
+    rm -rf "$XEN/root-stock" "$XEN/root-stock.tmp" "$XEN/.vgxl-stock"
+    cp -a "$ROOT" "$XEN/root-stock.tmp"
+    # (sudo, which dkms recommends, refuses to go unless told.)
+    in_root "$XEN/root-stock.tmp" SUDO_FORCE_REMOVE=yes sh -ec '
+        apt-get purge -y -q "$@"
+        apt-get autoremove --purge -y -q
+    ' sh xen-lend-dkms "xen-hypervisor-$XEN_VERSION-lend-amd64" >&2 ||
+        die "removing the lending packages from the stock root failed"
+    install -d "$XEN/root-stock.tmp$TOOLS_DIR/lib"
+    install -m 644 "$module/xen_lend.ko" "$XEN/root-stock.tmp$TOOLS_DIR/lib/"
+    mv "$XEN/root-stock.tmp" "$XEN/root-stock"
+    echo "$stock_hash" >"$XEN/.vgxl-stock"
+fi
+
+log "dom0 ready in $((SECONDS - start)) s: $XEN/{root,root-stock,boot}"

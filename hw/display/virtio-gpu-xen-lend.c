@@ -1176,11 +1176,9 @@ static void virtio_gpu_xen_lend_update_cursor_data(VirtIOGPU *g,
         } else {
             virtio_gpu_update_cursor_data(g, s, resource_id);
         }
-        return;
-    }
-    if (!virtio_gpu_xen_lend_read_blob(g, blob, 0, 0,
-                                       c->width * c->height * 4, 1,
-                                       (uint8_t *)c->data, 0)) {
+    } else if (!virtio_gpu_xen_lend_read_blob(g, blob, 0, 0,
+                                              c->width * c->height * 4, 1,
+                                              (uint8_t *)c->data, 0)) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot read a %dx%d cursor from "
                       "blob %" PRIu32 "\n", __func__, c->width, c->height,
                       resource_id);

@@ -415,7 +415,7 @@ static void test_venus_map(void *obj, void *data, QGuestAllocator *alloc)
     gpu_stop(&t);
 }
 
-/* The device's trace of the cursors it took, for the blob-cursor test. */
+/* The device's trace of the cursors it took, for the cursor tests. */
 static char *cursor_trace;
 
 static void *cursor_trace_before(GString *cmd_line, void *arg)
@@ -2466,12 +2466,14 @@ static void test_privcmd_model(void)
  */
 #define VIRGL_CTX 2
 #define RES3D 20
+#define RESCURSOR 21
 /* From virglrenderer's virgl_protocol.h and Gallium's p_defines.h */
 #define VIRGL_CCMD_CREATE_OBJECT 1
 #define VIRGL_CCMD_SET_FRAMEBUFFER_STATE 5
 #define VIRGL_CCMD_CLEAR 7
 #define VIRGL_OBJECT_SURFACE 8
 #define VIRGL_CMD(cmd, obj, len) ((cmd) | (obj) << 8 | (len) << 16)
+#define VIRGL_FORMAT_B8G8R8A8_UNORM 1
 #define VIRGL_FORMAT_B8G8R8X8_UNORM 2
 #define VIRGL_BIND_RENDER_TARGET (1 << 1)
 #define VIRGL_BIND_SAMPLER_VIEW (1 << 3)
@@ -2484,13 +2486,14 @@ static uint32_t cleared_pixel(int x, int y, uint8_t seed)
     return 0xff000000u | 0xffu << 16 | 51u << 8;
 }
 
-static uint32_t gpu_transfer_3d(GPUTest *t, uint32_t type)
+static uint32_t gpu_transfer_3d(GPUTest *t, uint32_t type, uint32_t res,
+                                uint32_t width, uint32_t height)
 {
     struct virtio_gpu_transfer_host_3d xfer = {
         .hdr = { .type = type, .ctx_id = VIRGL_CTX },
-        .box = { .w = SCANOUT_W, .h = SCANOUT_H, .d = 1 },
-        .resource_id = RES3D,
-        .stride = SCANOUT_W * 4,
+        .box = { .w = width, .h = height, .d = 1 },
+        .resource_id = res,
+        .stride = width * 4,
     };
 
     return gpu_cmd(t, &xfer, sizeof(xfer), NULL, 0);
@@ -2615,9 +2618,11 @@ static void test_virgl_headless(void)
     GPUTest t;
 
     /* virgl=auto, and no display at all but VNC's, as libxl gives. */
-    gpu_rig_start(&rig, &t, qtest_init("-vga none -vnc none -device"
-                                       " virtio-gpu-xen-lend-pci,addr=04.0,"
-                                       "hostmem=64M,id=gpu"));
+    gpu_rig_start(&rig, &t, qtest_initf("-vga none -vnc none -device"
+                                        " virtio-gpu-xen-lend-pci,addr=04.0,"
+                                        "hostmem=64M,id=gpu -trace enable="
+                                        "virtio_gpu_xen_lend_cursor,file=%s",
+                                        cursor_trace));
     /*
      * virglrenderer started before the guest's first command: its render
      * server is up.  A slow start would outlast Linux's capset timeout.
@@ -2638,13 +2643,15 @@ static void test_virgl_headless(void)
                     ==, VIRTIO_GPU_RESP_OK_NODATA);
 
     /* An upload, shown, and read back by the guest. */
-    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D),
+    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D,
+                                    RES3D, SCANOUT_W, SCANOUT_H),
                     ==, VIRTIO_GPU_RESP_OK_NODATA);
     g_assert_cmphex(gpu_cmd(&t, &scanout, sizeof(scanout), NULL, 0), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
     assert_shows(&t, 5);
     qtest_memset(t.qts, attach.ent.addr, 0, size);
-    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D),
+    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D,
+                                    RES3D, SCANOUT_W, SCANOUT_H),
                     ==, VIRTIO_GPU_RESP_OK_NODATA);
     g_assert_true(backing_holds(&t, attach.ent.addr, pattern_pixel, 5));
 
@@ -2654,9 +2661,31 @@ static void test_virgl_headless(void)
     g_assert_cmphex(gpu_flush(&t, RES3D, 0, 0, SCANOUT_W, SCANOUT_H), ==,
                     VIRTIO_GPU_RESP_OK_NODATA);
     assert_screen(&t, cleared_pixel, 0);
-    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D),
+    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D,
+                                    RES3D, SCANOUT_W, SCANOUT_H),
                     ==, VIRTIO_GPU_RESP_OK_NODATA);
     g_assert_true(backing_holds(&t, attach.ent.addr, cleared_pixel, 0));
+
+    /* A 3D resource as the cursor: virglrenderer reads it back. */
+    c3d.resource_id = attach.ab.resource_id = RESCURSOR;
+    c3d.format = VIRGL_FORMAT_B8G8R8A8_UNORM;
+    c3d.width = c3d.height = 64;
+    attach.ent.length = 64 * 64 * 4;
+    attach.ent.addr = guest_alloc(t.alloc, attach.ent.length);
+    qtest_memset(t.qts, attach.ent.addr, 0x5c, attach.ent.length);
+    ctx_attach.resource_id = RESCURSOR;
+    g_assert_cmphex(gpu_cmd(&t, &c3d, sizeof(c3d), NULL, 0), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd(&t, &attach, sizeof(attach), NULL, 0), ==,
+                    VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_cmd(&t, &ctx_attach, sizeof(ctx_attach), NULL, 0),
+                    ==, VIRTIO_GPU_RESP_OK_NODATA);
+    g_assert_cmphex(gpu_transfer_3d(&t, VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D,
+                                    RESCURSOR, 64, 64),
+                    ==, VIRTIO_GPU_RESP_OK_NODATA);
+    gpu_update_cursor(&t, RESCURSOR);
+    g_assert_cmpint(cursor_traced(RESCURSOR, 0x5c5c5c5c), ==, 1);
+    unlink(cursor_trace);
 
     /* Venus runs beside it. */
     gpu_venus_blob(&t, 1, BLOB);
