@@ -189,6 +189,17 @@ find . | busybox cpio -o -H newc 2>/dev/null | busybox gzip -9 \
 EOF
 }
 
+# A suite's checks (test-deb.sh, test-xen.sh): pass NAME [NOTE] and
+# fail NAME [NOTE] log the verdict under $SUITE; $failed gathers the
+# names of the checks that failed.
+failed=
+pass() { log "$SUITE $1: PASS${2:+ ($2)}"; }
+fail() {
+    log "$SUITE $1: FAIL${2:+ ($2)}"
+    failed="$failed
+    $1"
+}
+
 # Benchmark tables (benchmark.sh, benchmark-xen.sh).
 # field NAME LINE: the number after NAME= in a VGXL-BANDWIDTH line.
 field() {

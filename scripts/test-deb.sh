@@ -25,13 +25,7 @@ ROOT=$TEST/root
 PKGS="virtio-gpu-xen-lend xen-lend-dkms xen-hypervisor-4.20-lend-amd64"
 DM=/usr/lib/virtio-gpu-xen-lend/bin/qemu-system-x86_64
 
-failed=
-pass() { log "deb $1: PASS${2:+ ($2)}"; }
-fail() {
-    log "deb $1: FAIL${2:+ ($2)}"
-    failed="$failed
-    $1"
-}
+SUITE=deb
 
 "$TOP/scripts/xen-dom0.sh" >&2
 rm -rf "$TEST"

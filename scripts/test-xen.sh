@@ -141,13 +141,7 @@ dom0_file() {
     echo "$f"
 }
 
-failed=
-pass() { log "xen $1: PASS${2:+ ($2)}"; }
-fail() {
-    log "xen $1: FAIL${2:+ ($2)}"
-    failed="$failed
-    $1"
-}
+SUITE=xen
 
 # guest_step NAME STEP [JOB]: a guest step's verdict, timings and retry;
 # with JOB, the verdict of that one of the step's jobs.
