@@ -38,7 +38,7 @@ fi
 # QEMU's: that would be a fork, not a patch.
 overlay_list=$tree/.git/vgxl-overlay
 new_list=$(mktemp)
-find hw include tests docs -type f | sort > "$new_list"
+find hw include qapi tests docs -type f | sort > "$new_list"
 while read -r f; do
     if git -C "$tree" cat-file -e "debian-base:$f" 2>/dev/null; then
         die "$f would replace QEMU's own file; change it with a patch instead"

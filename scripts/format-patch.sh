@@ -40,7 +40,7 @@ mappings are lent to the guest." \
     include/hw/virtio hw/display
 add_area "hw/xen: memory lending core and hypervisor ops" \
     "Derives lent ranges from the window's place and the mapped blobs." \
-    include/hw/xen hw/xen
+    include/hw/xen hw/xen qapi
 add_area "tests/qtest: virtio-gpu-xen-lend tests" \
     "libqos driver and qtests for virtio-gpu-xen-lend-pci." tests
 add_area "docs: virtio-gpu-xen-lend" \

@@ -10,7 +10,8 @@ usage: qmp.py SOCKET revoke-loop [SECONDS [PROPERTY...]]
                                              lend-stats, also when stopped
                                              (SIGINT or SIGTERM)
        qmp.py SOCKET screendump FILE         take a screendump
-       qmp.py SOCKET stats                   print lend-stats
+       qmp.py SOCKET stats                   print the device's counters
+                                             (query-xen-lend)
 """
 
 import json
@@ -20,6 +21,14 @@ import sys
 import time
 
 GPU = '/machine/peripheral/gpu/virtio-backend'
+
+
+def lend_stats(qmp):
+    """The device's lending counters, as query-xen-lend has them."""
+    for info in qmp.cmd('query-xen-lend'):
+        if info['qom-path'] == GPU:
+            return info['stats']
+    raise RuntimeError('query-xen-lend does not list ' + GPU)
 
 
 class QMP:
@@ -85,7 +94,7 @@ def revoke_loop(path, seconds, props):
                 qmp.cmd('qom-set', path=GPU, property=props[n % len(props)],
                         value=-1)
                 slowest = max(slowest, time.time() - t0)
-                stats = qmp.cmd('qom-get', path=GPU, property='lend-stats')
+                stats = lend_stats(qmp)
             except RuntimeError as e:
                 errors += 1
                 print(e, file=sys.stderr)
@@ -100,7 +109,7 @@ def revoke_loop(path, seconds, props):
         try:                                # the counters as they end
             qmp.close()                     # it may be mid-reply, and
             qmp = QMP(path, timeout=5)      # QEMU serves one client
-            stats = qmp.cmd('qom-get', path=GPU, property='lend-stats')
+            stats = lend_stats(qmp)
         except (EOFError, OSError, RuntimeError):
             pass
     # The slowest revocation, and the ones QEMU refused, for the record.
@@ -120,8 +129,7 @@ def main():
     if what == 'screendump':
         qmp.cmd('screendump', filename=sys.argv[3])
     elif what == 'stats':
-        print(json.dumps(qmp.cmd('qom-get', path=GPU,
-                                 property='lend-stats')))
+        print(json.dumps(lend_stats(qmp)))
     else:
         sys.exit(__doc__)
 

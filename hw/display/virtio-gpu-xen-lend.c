@@ -22,6 +22,8 @@
 #include "system/system.h"
 #include "ui/console.h"
 #include "hw/qdev-properties.h"
+#include "hw/core/qdev-prop-internal.h"
+#include "qapi/qapi-visit-xen-lend.h"
 #include "hw/virtio/virtio.h"
 #include "hw/virtio/virtio-gpu.h"
 #include "hw/virtio/virtio-gpu-bswap.h"
@@ -150,9 +152,9 @@ static int virtio_gpu_xen_lend_dup_mapping(uint32_t resource_id, void *addr,
 /* The fast way: blob memory mapped into the window's own host mapping. */
 static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
                                           VirtIOGPUXenLendBlob *blob,
-                                          uint64_t offset, void **host)
+                                          uint64_t offset, uint64_t size,
+                                          void **host)
 {
-    uint64_t size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
     uint8_t *addr = xl->window + offset;
     uint32_t fd_type;
     void *p;
@@ -178,7 +180,6 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
         virtio_gpu_xen_lend_zero_window(xl, offset, size);
         return ret;
     }
-    blob->map_size = size;
     *host = addr;
     trace_virtio_gpu_xen_lend_map(blob->resource_id, offset, size, fd_type);
     return 0;
@@ -187,10 +188,10 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
 /* Upstream's way, and the fallback for memory with no fd to mmap. */
 static int virtio_gpu_xen_lend_map_region(VirtIOGPUXenLend *xl,
                                           VirtIOGPUXenLendBlob *blob,
-                                          uint64_t offset, void **host)
+                                          uint64_t offset, uint64_t size,
+                                          void **host)
 {
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(xl);
-    uint64_t size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
     VirtIOGPUXenLendRegion *r;
     uint64_t mapped_size;
     void *data;
@@ -219,42 +220,40 @@ static int virtio_gpu_xen_lend_map_region(VirtIOGPUXenLend *xl,
                                data);
     memory_region_add_subregion_overlap(&b->hostmem, offset, &r->mr, 1);
     blob->region = r;
-    blob->map_size = size;
     xl->region_maps++;
     *host = data;
     trace_virtio_gpu_xen_lend_map_region(blob->resource_id, offset, size);
     return 0;
 }
 
-static bool virtio_gpu_xen_lend_unmap_memory(VirtIOGPUXenLend *xl,
-                                             VirtIOGPUXenLendBlob *blob,
-                                             bool wait);
-
-static int virtio_gpu_xen_lend_map_memory(VirtIOGPUXenLend *xl,
-                                          VirtIOGPUXenLendBlob *blob,
-                                          uint64_t offset)
+static VirtIOGPUXenLendBlob *
+virtio_gpu_xen_lend_find_blob(VirtIOGPUXenLend *xl, uint32_t resource_id)
 {
-    void *host;
+    return g_hash_table_lookup(xl->blobs, GUINT_TO_POINTER(resource_id));
+}
+
+/* The lending core's XenLendMapFn: map a blob the device checked. */
+static int virtio_gpu_xen_lend_map_memory(void *opaque, uint32_t resource_id,
+                                          uint64_t offset, uint64_t size,
+                                          void **host)
+{
+    VirtIOGPUXenLend *xl = opaque;
+    VirtIOGPUXenLendBlob *blob = virtio_gpu_xen_lend_find_blob(xl,
+                                                               resource_id);
     int ret = -ENOENT;
 
-    if (!xl->map_per_blob) {
-        ret = virtio_gpu_xen_lend_map_window(xl, blob, offset, &host);
+    if (xl->map_method == XEN_LEND_MAP_METHOD_WINDOW) {
+        ret = virtio_gpu_xen_lend_map_window(xl, blob, offset, size, host);
     }
     if (ret) {
-        ret = virtio_gpu_xen_lend_map_region(xl, blob, offset, &host);
+        ret = virtio_gpu_xen_lend_map_region(xl, blob, offset, size, host);
     }
     if (ret) {
         return ret;
     }
     blob->mapped = true;
     blob->offset = offset;
-    ret = xen_lend_map(xl->lend, blob->resource_id, offset, blob->map_size,
-                       host);
-    if (ret) {
-        /* The device checked the range: only a bug gets here. */
-        virtio_gpu_xen_lend_unmap_memory(xl, blob, false);
-        return ret;
-    }
+    blob->map_size = size;
     return 0;
 }
 
@@ -320,12 +319,6 @@ static bool virtio_gpu_xen_lend_unmap_memory(VirtIOGPUXenLend *xl,
     return true;
 }
 
-static VirtIOGPUXenLendBlob *
-virtio_gpu_xen_lend_find_blob(VirtIOGPUXenLend *xl, uint32_t resource_id)
-{
-    return g_hash_table_lookup(xl->blobs, GUINT_TO_POINTER(resource_id));
-}
-
 static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
                                          struct virtio_gpu_ctrl_command *cmd)
 {
@@ -333,6 +326,7 @@ static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
     struct virtio_gpu_resource_map_blob mblob;
     struct virtio_gpu_resp_map_info resp;
     VirtIOGPUXenLendBlob *blob;
+    Error *err = NULL;
     uint64_t size;
     int ret;
 
@@ -361,44 +355,25 @@ static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
         return;
     }
-    /*
-     * Each mapping splits the host mapping of the window: bounded, the
-     * count of mappings stays under vm.max_map_count, or an unmap could
-     * fail to put the hole back.
-     */
-    if (xen_lend_mappings(xl->lend) >= xl->max_mappings) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 ": already %u"
-                      " blobs mapped, the limit (max-mappings)\n", __func__,
-                      mblob.resource_id, xen_lend_mappings(xl->lend));
-        cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
-        return;
-    }
     size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
-    switch (xen_lend_check(xl->lend, blob->resource_id, mblob.offset, size)) {
-    case 0:
-        break;
-    case -EBUSY:
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " at 0x%" PRIx64
-                      " overlaps a mapped blob\n", __func__,
-                      mblob.resource_id, mblob.offset);
-        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return;
-    default:
-        /* Host pages cannot be placed at a sub-page guest address. */
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " (0x%" PRIx64
-                      " bytes) at 0x%" PRIx64 " is not page aligned or"
-                      " leaves the 0x%" PRIx64 " byte window\n", __func__,
-                      mblob.resource_id, blob->size, mblob.offset,
-                      g->parent_obj.conf.hostmem);
-        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return;
-    }
-
-    ret = virtio_gpu_xen_lend_map_memory(xl, blob, mblob.offset);
+    ret = xen_lend_map(xl->lend, blob->resource_id, mblob.offset, size,
+                       virtio_gpu_xen_lend_map_memory, xl, &err);
     if (ret) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: cannot map blob %" PRIu32
-                      ": %s\n", __func__, mblob.resource_id, strerror(-ret));
-        cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: %s\n", __func__,
+                      error_get_pretty(err));
+        error_free(err);
+        switch (ret) {
+        case -ENOSPC:
+            cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
+            break;
+        case -EINVAL:
+        case -EBUSY:
+            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+            break;
+        default:
+            cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
+            break;
+        }
         return;
     }
 
@@ -1290,7 +1265,6 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(dev);
     VirtIOGPUXenLendClass *xlc = VIRTIO_GPU_XEN_LEND_GET_CLASS(xl);
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(dev);
-    XenLendFaultPolicy policy;
     Error *local_err = NULL;
     bool virgl;
 
@@ -1313,24 +1287,6 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
                    xl->max_mappings);
         error_append_hint(errp, "Each mapped blob costs up to two of the"
                           " host's vm.max_map_count (65530 by default).\n");
-        return;
-    }
-
-    if (!strcmp(xl->lend_fault_policy, "zero")) {
-        policy = XEN_LEND_FAULT_ZERO;
-    } else if (!strcmp(xl->lend_fault_policy, "inject")) {
-        policy = XEN_LEND_FAULT_INJECT;
-    } else {
-        error_setg(errp, "virtio-gpu-xen-lend: 'lend-fault-policy' must be"
-                   " zero or inject, not '%s'", xl->lend_fault_policy);
-        return;
-    }
-
-    if (!strcmp(xl->map_mode, "per-blob")) {
-        xl->map_per_blob = true;
-    } else if (strcmp(xl->map_mode, "window")) {
-        error_setg(errp, "virtio-gpu-xen-lend: 'x-map' must be window or"
-                   " per-blob, not '%s'", xl->map_mode);
         return;
     }
 
@@ -1382,8 +1338,9 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
     memory_region_init_ram_ptr(&xl->window_mr, OBJECT(dev), "xen-lend-window",
                                b->conf.hostmem, xl->window);
     memory_region_add_subregion(&b->hostmem, 0, &xl->window_mr);
-    xl->lend = xen_lend_new(xl->lend_mode, policy, &b->hostmem, xl->window,
-                            b->conf.hostmem, errp);
+    xl->lend = xen_lend_new(OBJECT(dev), xl->lend_mode, xl->lend_fault_policy,
+                            &b->hostmem, xl->window, b->conf.hostmem,
+                            xl->max_mappings, errp);
     if (xl->lend) {
         xlc->parent_realize(dev, errp);
         if (*errp) {
@@ -1473,9 +1430,6 @@ static void virtio_gpu_xen_lend_instance_init(Object *obj)
     VirtIOGPUBase *b = VIRTIO_GPU_BASE(obj);
 
     VIRTIO_GPU_GL(obj)->render_node_fd = -1;
-    xl->lend_mode = g_strdup("auto");
-    xl->lend_fault_policy = g_strdup("zero");
-    xl->map_mode = g_strdup("window");
     object_property_add_uint64_ptr(obj, "region-maps", &xl->region_maps,
                                    OBJ_PROP_FLAG_READ);
 
@@ -1501,9 +1455,12 @@ static void virtio_gpu_xen_lend_get_stats(Object *obj, Visitor *v,
                                           Error **errp)
 {
     XenLend *lend = virtio_gpu_xen_lend_core(obj, errp);
+    XenLendStats *stats;
 
     if (lend) {
-        xen_lend_visit_stats(lend, v, name, errp);
+        stats = xen_lend_query_stats(lend);
+        visit_type_XenLendStats(v, name, &stats, errp);
+        qapi_free_XenLendStats(stats);
     }
 }
 
@@ -1512,9 +1469,12 @@ static void virtio_gpu_xen_lend_get_slots(Object *obj, Visitor *v,
                                           Error **errp)
 {
     XenLend *lend = virtio_gpu_xen_lend_core(obj, errp);
+    XenLendSlotList *slots;
 
     if (lend) {
-        xen_lend_visit_slots(lend, v, name, errp);
+        slots = xen_lend_query_slots(lend);
+        visit_type_XenLendSlotList(v, name, &slots, errp);
+        qapi_free_XenLendSlotList(slots);
     }
 }
 
@@ -1542,7 +1502,7 @@ static bool virtio_gpu_xen_lend_get_fail(Object *obj, Error **errp)
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
 
-    return xl->lend && xl->lend->lend_fails;
+    return xl->lend && xen_lend_get_fail(xl->lend);
 }
 
 /* Make the emulated lender run out of pages: lends and re-lends fail. */
@@ -1551,14 +1511,9 @@ static void virtio_gpu_xen_lend_set_fail(Object *obj, bool value,
 {
     XenLend *lend = virtio_gpu_xen_lend_core(obj, errp);
 
-    if (!lend) {
-        return;
+    if (lend) {
+        xen_lend_set_fail(lend, value, errp);
     }
-    if (lend->ops != &xen_lend_emulated_ops) {
-        error_setg(errp, "x-lend-fail needs lend=emulated");
-        return;
-    }
-    lend->lend_fails = value;
 }
 
 /*
@@ -1606,17 +1561,28 @@ static void virtio_gpu_xen_lend_set_blob_fill(Object *obj, const char *value,
     }
 }
 
+static const PropertyInfo virtio_gpu_xen_lend_prop_map_method = {
+    .type = "XenLendMapMethod",
+    .description = "window/per-blob (unstable)",
+    .enum_table = &XenLendMapMethod_lookup,
+    .get = qdev_propinfo_get_enum,
+    .set = qdev_propinfo_set_enum,
+    .set_default_value = qdev_propinfo_set_default_value_enum,
+};
+
 static const Property virtio_gpu_xen_lend_properties[] = {
     DEFINE_PROP_ON_OFF_AUTO("virgl", VirtIOGPUXenLend, virgl,
                             ON_OFF_AUTO_AUTO),
     /* Where virgl makes its own EGL context: a DRM render node */
     DEFINE_PROP_STRING("render-node", VirtIOGPUXenLend, render_node),
-    DEFINE_PROP_STRING("lend", VirtIOGPUXenLend, lend_mode),
-    DEFINE_PROP_STRING("lend-fault-policy", VirtIOGPUXenLend,
-                       lend_fault_policy),
+    DEFINE_PROP_XEN_LEND_MODE("lend", VirtIOGPUXenLend, lend_mode),
+    DEFINE_PROP_XEN_LEND_FAULT_POLICY("lend-fault-policy", VirtIOGPUXenLend,
+                                      lend_fault_policy),
     DEFINE_PROP_UINT32("max-mappings", VirtIOGPUXenLend, max_mappings, 4096),
     /* per-blob: upstream's mapping method, the baseline of benchmarks */
-    DEFINE_PROP_STRING("x-map", VirtIOGPUXenLend, map_mode),
+    DEFINE_PROP_SIGNED("x-map", VirtIOGPUXenLend, map_method,
+                       XEN_LEND_MAP_METHOD_WINDOW,
+                       virtio_gpu_xen_lend_prop_map_method, XenLendMapMethod),
 };
 
 static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)

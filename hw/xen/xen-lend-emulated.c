@@ -12,21 +12,47 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/xen/xen-lend.h"
+#include "xen-lend-ops.h"
 
-static int xen_lend_emulated_lend(XenLend *xl, uint32_t slot, hwaddr gpa,
-                                  uint64_t size, void *host)
+typedef struct XenLendEmulated {
+    bool fail;          /* a lender with no page to give */
+} XenLendEmulated;
+
+static void *xen_lend_emulated_init(XenLendFaultPolicy policy, Error **errp)
 {
-    return xl->lend_fails ? -ENOMEM : 0;
+    return g_new0(XenLendEmulated, 1);
 }
 
-static int xen_lend_emulated_unlend(XenLend *xl, uint32_t slot)
+static void xen_lend_emulated_cleanup(void *backend)
+{
+    g_free(backend);
+}
+
+static int xen_lend_emulated_lend(void *backend, uint32_t slot, hwaddr gpa,
+                                  uint64_t size, void *host)
+{
+    XenLendEmulated *e = backend;
+
+    return e->fail ? -ENOMEM : 0;
+}
+
+static int xen_lend_emulated_unlend(void *backend, uint32_t slot)
 {
     return 0;
 }
 
+static void xen_lend_emulated_set_fail(void *backend, bool fail)
+{
+    XenLendEmulated *e = backend;
+
+    e->fail = fail;
+}
+
 const XenLendOps xen_lend_emulated_ops = {
-    .name = "emulated",
+    .mode = XEN_LEND_MODE_EMULATED,
+    .init = xen_lend_emulated_init,
+    .cleanup = xen_lend_emulated_cleanup,
     .lend = xen_lend_emulated_lend,
     .unlend = xen_lend_emulated_unlend,
+    .set_fail = xen_lend_emulated_set_fail,
 };

@@ -10,19 +10,25 @@
 
 #include "qapi/error.h"
 #include "hw/xen/xen.h"
-#include "hw/xen/xen-lend.h"
 #include "hw/xen/privcmd-lend.h"
+#include "xen-lend-ops.h"
 #include "trace.h"
+
+typedef struct XenLendPrivcmd {
+    int fd;                     /* bound to the guest's domain */
+    XenLendFaultPolicy policy;
+} XenLendPrivcmd;
 
 static bool xen_lend_privcmd_unsupported(int err)
 {
     return err == ENOTTY || err == EOPNOTSUPP || err == ENOSYS;
 }
 
-static bool xen_lend_privcmd_init(XenLend *xl, Error **errp)
+static void *xen_lend_privcmd_init(XenLendFaultPolicy policy, Error **errp)
 {
     struct privcmd_lend_query query = { 0 };
     uint16_t domid = xen_domid;
+    XenLendPrivcmd *p;
     int fd;
 
     fd = open(PRIVCMD_LEND_PATH, O_RDWR | O_CLOEXEC);
@@ -33,7 +39,7 @@ static bool xen_lend_privcmd_init(XenLend *xl, Error **errp)
                           " contrib/xen-lend/linux; it needs a Xen with"
                           " XENMEM_lend (contrib/xen-lend/xen).  Use"
                           " lend=trap meanwhile.\n");
-        return false;
+        return NULL;
     }
     /* Scope the fd to the guest, as a KVM VM fd is. */
     if (ioctl(fd, IOCTL_PRIVCMD_LEND_RESTRICT, &domid) < 0) {
@@ -69,51 +75,53 @@ static bool xen_lend_privcmd_init(XenLend *xl, Error **errp)
         goto fail;
     }
     trace_xen_lend_privcmd_open(domid, query.abi_version, query.max_slots);
-    xl->privcmd_fd = fd;
-    xl->domid = domid;
-    return true;
+    p = g_new0(XenLendPrivcmd, 1);
+    p->fd = fd;
+    p->policy = policy;
+    return p;
 
 fail:
     close(fd);
-    return false;
+    return NULL;
 }
 
-static void xen_lend_privcmd_cleanup(XenLend *xl)
+static void xen_lend_privcmd_cleanup(void *backend)
 {
+    XenLendPrivcmd *p = backend;
+
     /* Closing the fd removes every slot it still holds. */
-    close(xl->privcmd_fd);
-    xl->privcmd_fd = -1;
+    close(p->fd);
+    g_free(p);
 }
 
-static int xen_lend_privcmd_region(XenLend *xl, uint32_t slot, hwaddr gpa,
-                                   uint64_t size, void *host)
+static int xen_lend_privcmd_region(XenLendPrivcmd *p, uint32_t slot,
+                                   hwaddr gpa, uint64_t size, void *host)
 {
     struct privcmd_lend_region region = {
         .slot = slot,
-        .flags = xl->policy == XEN_LEND_FAULT_INJECT ?
+        .flags = p->policy == XEN_LEND_FAULT_POLICY_INJECT ?
                  PRIVCMD_LEND_FAULT_INJECT : PRIVCMD_LEND_FAULT_ZERO,
         .guest_phys_addr = gpa,
         .size = size,
         .userspace_addr = (uintptr_t)host,
     };
 
-    return ioctl(xl->privcmd_fd, IOCTL_PRIVCMD_LEND_REGION, &region) < 0 ?
-           -errno : 0;
+    return ioctl(p->fd, IOCTL_PRIVCMD_LEND_REGION, &region) < 0 ? -errno : 0;
 }
 
-static int xen_lend_privcmd_lend(XenLend *xl, uint32_t slot, hwaddr gpa,
+static int xen_lend_privcmd_lend(void *backend, uint32_t slot, hwaddr gpa,
                                  uint64_t size, void *host)
 {
-    return xen_lend_privcmd_region(xl, slot, gpa, size, host);
+    return xen_lend_privcmd_region(backend, slot, gpa, size, host);
 }
 
-static int xen_lend_privcmd_unlend(XenLend *xl, uint32_t slot)
+static int xen_lend_privcmd_unlend(void *backend, uint32_t slot)
 {
-    return xen_lend_privcmd_region(xl, slot, 0, 0, NULL);
+    return xen_lend_privcmd_region(backend, slot, 0, 0, NULL);
 }
 
 const XenLendOps xen_lend_privcmd_ops = {
-    .name = "privcmd",
+    .mode = XEN_LEND_MODE_PRIVCMD,
     .init = xen_lend_privcmd_init,
     .cleanup = xen_lend_privcmd_cleanup,
     .lend = xen_lend_privcmd_lend,

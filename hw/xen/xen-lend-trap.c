@@ -7,8 +7,8 @@
  */
 
 #include "qemu/osdep.h"
-#include "hw/xen/xen-lend.h"
+#include "xen-lend-ops.h"
 
 const XenLendOps xen_lend_trap_ops = {
-    .name = "trap",
+    .mode = XEN_LEND_MODE_TRAP,
 };

@@ -22,11 +22,62 @@
 #include "qemu/madvise.h"
 #include "qemu/rcu.h"
 #include "qapi/error.h"
+#include "qapi/qapi-commands-xen-lend.h"
 #include "qom/object.h"
 #include "exec/address-spaces.h"
 #include "system/xen.h"
+#include "hw/core/qdev-prop-internal.h"
 #include "hw/xen/xen-lend.h"
+#include "hw/xen/xen-lend-table.h"
+#include "xen-lend-ops.h"
 #include "trace.h"
+
+struct XenLend {
+    Object *owner;              /* the device, for query-xen-lend */
+    const XenLendOps *ops;
+    void *backend;              /* the ops' own state */
+    MemoryRegion *container;    /* the window as the guest sees it */
+    uint8_t *host;              /* what backs the window where no blob is */
+    uint64_t size;
+    XenLendFaultPolicy policy;
+    unsigned int max_mappings;
+    XenLendTable table;
+    XenLendStats stats;         /* the counters; mode and slots on query */
+
+    MemoryListener listener;
+    bool lent;                  /* slots are registered ... */
+    hwaddr lent_base;           /* ... for a window at this address */
+    QEMUBH *sync_bh;
+    struct XenLendTrap *window_trap;    /* without lending: all trapped */
+    bool fails;                 /* made to fail, for tests */
+    QTAILQ_ENTRY(XenLend) next;
+};
+
+/* Every device's lending core, for query-xen-lend. */
+static QTAILQ_HEAD(, XenLend) xen_lends = QTAILQ_HEAD_INITIALIZER(xen_lends);
+
+const PropertyInfo qdev_prop_xen_lend_mode = {
+    .type = "XenLendMode",
+    .description = "auto/privcmd/emulated/trap",
+    .enum_table = &XenLendMode_lookup,
+    .get = qdev_propinfo_get_enum,
+    .set = qdev_propinfo_set_enum,
+    .set_default_value = qdev_propinfo_set_default_value_enum,
+};
+
+const PropertyInfo qdev_prop_xen_lend_fault_policy = {
+    .type = "XenLendFaultPolicy",
+    .description = "zero/inject",
+    .enum_table = &XenLendFaultPolicy_lookup,
+    .get = qdev_propinfo_get_enum,
+    .set = qdev_propinfo_set_enum,
+    .set_default_value = qdev_propinfo_set_default_value_enum,
+};
+
+static const char *xen_lend_name(XenLend *xl)
+{
+    return XenLendMode_str(xl->ops->mode);
+}
 
 #define TYPE_XEN_LEND_TRAP "xen-lend-trap"
 OBJECT_DECLARE_SIMPLE_TYPE(XenLendTrap, XEN_LEND_TRAP)
@@ -77,11 +128,11 @@ static int xen_lend_call(XenLend *xl, XenLendMapping *m)
 {
     int ret;
 
-    ret = xl->ops->lend(xl, m->slot, m->gpa, m->size, m->host);
-    trace_xen_lend_lend(xl->ops->name, m->slot, m->gpa, m->size, ret);
+    ret = xl->ops->lend(xl->backend, m->slot, m->gpa, m->size, m->host);
+    trace_xen_lend_lend(xen_lend_name(xl), m->slot, m->gpa, m->size, ret);
     if (ret) {
         xl->stats.failures++;
-        trace_xen_lend_failure(xl->ops->name, m->slot, ret);
+        trace_xen_lend_failure(xen_lend_name(xl), m->slot, ret);
     } else {
         xl->stats.lends++;
         xl->stats.lent_pages += xen_lend_pages(m->size);
@@ -110,12 +161,12 @@ static void xen_lend_unlend_slot(XenLend *xl, XenLendMapping *m)
 {
     int ret;
 
-    ret = xl->ops->unlend(xl, m->slot);
-    trace_xen_lend_unlend(xl->ops->name, m->slot, m->gpa, m->size, ret);
+    ret = xl->ops->unlend(xl->backend, m->slot);
+    trace_xen_lend_unlend(xen_lend_name(xl), m->slot, m->gpa, m->size, ret);
     if (ret) {
         /* The guest may still reach memory we are about to reuse. */
         error_report("xen-lend: %s cannot unlend slot %" PRIu32 ": %s",
-                     xl->ops->name, m->slot, strerror(-ret));
+                     xen_lend_name(xl), m->slot, strerror(-ret));
         abort();
     }
 }
@@ -144,7 +195,7 @@ static MemTxResult xen_lend_no_page(XenLend *xl, XenLendMapping *m,
                                     uint64_t offset, uint64_t *data,
                                     bool write)
 {
-    if (xl->policy == XEN_LEND_FAULT_INJECT) {
+    if (xl->policy == XEN_LEND_FAULT_POLICY_INJECT) {
         qemu_log_mask(LOG_GUEST_ERROR, "xen-lend: no page for guest"
                       " address 0x%" HWADDR_PRIx " of slot %" PRIu32
                       ": access fails\n",
@@ -384,70 +435,65 @@ static void xen_lend_commit(MemoryListener *listener)
     }
 }
 
-static const XenLendOps *xen_lend_ops_by_name(const char *mode)
-{
-    static const XenLendOps *const all[] = {
-        &xen_lend_privcmd_ops, &xen_lend_emulated_ops, &xen_lend_trap_ops,
-    };
-    size_t i;
-
-    for (i = 0; i < ARRAY_SIZE(all); i++) {
-        if (!strcmp(all[i]->name, mode)) {
-            return all[i];
-        }
-    }
-    return NULL;
-}
-
 /*
- * @mode: auto, privcmd, emulated or trap.  auto means privcmd on Xen when
- * the kernel supports lending, else trap with one warning; emulated on
- * any other accelerator.
+ * auto means privcmd on Xen when the kernel supports lending, else trap
+ * with one warning; emulated on any other accelerator.
  */
-static bool xen_lend_choose_ops(XenLend *xl, const char *mode, Error **errp)
+static bool xen_lend_choose_ops(XenLend *xl, XenLendMode mode, Error **errp)
 {
+    static const XenLendOps *const all[XEN_LEND_MODE__MAX] = {
+        [XEN_LEND_MODE_PRIVCMD] = &xen_lend_privcmd_ops,
+        [XEN_LEND_MODE_EMULATED] = &xen_lend_emulated_ops,
+        [XEN_LEND_MODE_TRAP] = &xen_lend_trap_ops,
+    };
     Error *local_err = NULL;
+    bool fallback = mode == XEN_LEND_MODE_AUTO && xen_enabled();
 
-    if (strcmp(mode, "auto")) {
-        xl->ops = xen_lend_ops_by_name(mode);
-        if (!xl->ops) {
-            error_setg(errp, "lend: unknown mode '%s'", mode);
-            error_append_hint(errp, "Use auto, privcmd, emulated or trap.\n");
-            return false;
-        }
-        return !xl->ops->init || xl->ops->init(xl, errp);
+    if (mode == XEN_LEND_MODE_AUTO) {
+        mode = xen_enabled() ? XEN_LEND_MODE_PRIVCMD : XEN_LEND_MODE_EMULATED;
     }
-    if (!xen_enabled()) {
-        xl->ops = &xen_lend_emulated_ops;
+    xl->ops = all[mode];
+    if (!xl->ops->init) {
         return true;
     }
-    xl->ops = &xen_lend_privcmd_ops;
-    if (xl->ops->init(xl, &local_err)) {
+    xl->backend = xl->ops->init(xl->policy, &local_err);
+    if (xl->backend) {
         return true;
+    }
+    if (!fallback) {
+        error_propagate(errp, local_err);
+        return false;
     }
     warn_report_err(local_err);
     warn_report("lend=auto: every guest access to a mapped blob will be"
                 " emulated (lend=trap); set lend=trap to silence this");
-    xl->ops = &xen_lend_trap_ops;
+    xl->ops = all[XEN_LEND_MODE_TRAP];
     return true;
 }
 
-XenLend *xen_lend_new(const char *mode, XenLendFaultPolicy policy,
-                      MemoryRegion *container, void *host, uint64_t size,
+/*
+ * The lending of @owner's hostmem window: @size bytes at @host in QEMU,
+ * which the guest sees through @container.  At most @max_mappings blobs
+ * are mapped in it at once.
+ */
+XenLend *xen_lend_new(Object *owner, XenLendMode mode,
+                      XenLendFaultPolicy policy, MemoryRegion *container,
+                      void *host, uint64_t size, unsigned int max_mappings,
                       Error **errp)
 {
     XenLend *xl = g_new0(XenLend, 1);
 
+    xl->owner = owner;
     xl->container = container;
     xl->host = host;
     xl->size = size;
     xl->policy = policy;
-    xl->privcmd_fd = -1;
+    xl->max_mappings = max_mappings;
     if (!xen_lend_choose_ops(xl, mode, errp)) {
         g_free(xl);
         return NULL;
     }
-    trace_xen_lend_mode(xl->ops->name);
+    trace_xen_lend_mode(xen_lend_name(xl));
     xen_lend_table_init(&xl->table, size, qemu_real_host_page_size());
     xl->sync_bh = qemu_bh_new(xen_lend_sync_bh, xl);
     xl->listener = (MemoryListener) {
@@ -458,6 +504,7 @@ XenLend *xen_lend_new(const char *mode, XenLendFaultPolicy policy,
         xl->window_trap = xen_lend_trap_new(xl, 0, size);
     }
     memory_listener_register(&xl->listener, &address_space_memory);
+    QTAILQ_INSERT_TAIL(&xen_lends, xl, next);
     return xl;
 }
 
@@ -466,6 +513,7 @@ void xen_lend_free(XenLend *xl)
     XenLendMapping *m;
     guint i;
 
+    QTAILQ_REMOVE(&xen_lends, xl, next);
     memory_listener_unregister(&xl->listener);
     xen_lend_update(xl, false, 0);
     XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
@@ -477,7 +525,7 @@ void xen_lend_free(XenLend *xl)
         xen_lend_trap_free(xl, xl->window_trap);
     }
     if (xl->ops->cleanup) {
-        xl->ops->cleanup(xl);
+        xl->ops->cleanup(xl->backend);
     }
     qemu_bh_delete(xl->sync_bh);
     xen_lend_table_destroy(&xl->table);
@@ -485,33 +533,56 @@ void xen_lend_free(XenLend *xl)
 }
 
 /*
- * 0 if @resource_id may be mapped at [offset, offset + size), else the
- * error xen_lend_table_insert() would give.
- */
-int xen_lend_check(XenLend *xl, uint32_t resource_id, uint64_t offset,
-                   uint64_t size)
-{
-    return xen_lend_table_check(&xl->table, resource_id, offset, size);
-}
-
-/* How many blobs the device has mapped in the window. */
-unsigned int xen_lend_mappings(XenLend *xl)
-{
-    return xl->table.mappings->len;
-}
-
-/*
- * The device mapped a blob into the window, at @host in QEMU: lend it if
- * the window decodes.
+ * Blob @resource_id is to be mapped at [offset, offset + size) of the
+ * window: check the range against the window and the blobs mapped
+ * already, have @map map it, record it and lend it if the window
+ * decodes.  0, or -ENOSPC (too many blobs mapped), -EINVAL (a range that
+ * is empty, unaligned or outside the window), -EEXIST (the blob is
+ * mapped), -EBUSY (the range overlaps a mapped blob), or @map's error,
+ * with @errp set.  Nothing is mapped or recorded on failure.
  */
 int xen_lend_map(XenLend *xl, uint32_t resource_id, uint64_t offset,
-                 uint64_t size, void *host)
+                 uint64_t size, XenLendMapFn *map, void *opaque,
+                 Error **errp)
 {
     XenLendMapping *m;
+    void *host;
     int ret;
 
+    /*
+     * Each mapping splits the host mapping of the window: bounded, the
+     * count of mappings stays under vm.max_map_count, or an unmap could
+     * fail to put the hole back.
+     */
+    if (xl->table.mappings->len >= xl->max_mappings) {
+        error_setg(errp, "blob %" PRIu32 ": already %u blobs mapped, the"
+                   " limit (max-mappings)", resource_id,
+                   xl->table.mappings->len);
+        return -ENOSPC;
+    }
     ret = xen_lend_table_insert(&xl->table, resource_id, offset, size, &m);
+    switch (ret) {
+    case 0:
+        break;
+    case -EBUSY:
+        error_setg(errp, "blob %" PRIu32 " at 0x%" PRIx64 " overlaps a"
+                   " mapped blob", resource_id, offset);
+        return ret;
+    case -EEXIST:
+        error_setg(errp, "blob %" PRIu32 " is mapped already", resource_id);
+        return ret;
+    default:
+        /* Host pages cannot be placed at a sub-page guest address. */
+        error_setg(errp, "blob %" PRIu32 " (0x%" PRIx64 " bytes) at 0x%"
+                   PRIx64 " is not page aligned or leaves the 0x%" PRIx64
+                   " byte window", resource_id, size, offset, xl->size);
+        return ret;
+    }
+    ret = map(opaque, resource_id, offset, size, &host);
     if (ret) {
+        xen_lend_table_remove(&xl->table, m);
+        error_setg_errno(errp, -ret, "cannot map blob %" PRIu32,
+                         resource_id);
         return ret;
     }
     m->host = host;
@@ -551,7 +622,7 @@ bool xen_lend_revoke(XenLend *xl, int64_t slot, Error **errp)
     guint i;
 
     if (!xl->ops->lend) {
-        error_setg(errp, "lend=%s lends nothing to revoke", xl->ops->name);
+        error_setg(errp, "lend=%s lends nothing to revoke", xen_lend_name(xl));
         return false;
     }
     XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
@@ -585,7 +656,7 @@ bool xen_lend_zap(XenLend *xl, int64_t slot, Error **errp)
 
     if (!xl->ops->revokes_unseen) {
         error_setg(errp, "lend=%s does not follow QEMU's mappings; only"
-                   " lend=privcmd does", xl->ops->name);
+                   " lend=privcmd does", xen_lend_name(xl));
         return false;
     }
     XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
@@ -607,71 +678,88 @@ bool xen_lend_zap(XenLend *xl, int64_t slot, Error **errp)
     return true;
 }
 
-void xen_lend_visit_stats(XenLend *xl, Visitor *v, const char *name,
-                          Error **errp)
+/* Make lending and re-lending fail, as a lender with no page would. */
+bool xen_lend_set_fail(XenLend *xl, bool fail, Error **errp)
 {
-    XenLendStats *s = &xl->stats;
-    const char *mode = xl->ops->name;
-    uint64_t slots = 0;
+    if (!xl->ops->set_fail) {
+        error_setg(errp, "lend=%s cannot be made to fail; only"
+                   " lend=emulated can", xen_lend_name(xl));
+        return false;
+    }
+    xl->ops->set_fail(xl->backend, fail);
+    xl->fails = fail;
+    return true;
+}
+
+bool xen_lend_get_fail(XenLend *xl)
+{
+    return xl->fails;
+}
+
+static XenLendSlotState xen_lend_slot_state(XenLendState state)
+{
+    switch (state) {
+    case XEN_LEND_LENT:
+        return XEN_LEND_SLOT_STATE_LENT;
+    case XEN_LEND_REVOKED:
+        return XEN_LEND_SLOT_STATE_REVOKED;
+    case XEN_LEND_TRAPPED:
+        return XEN_LEND_SLOT_STATE_TRAPPED;
+    default:
+        return XEN_LEND_SLOT_STATE_UNLENT;
+    }
+}
+
+XenLendStats *xen_lend_query_stats(XenLend *xl)
+{
+    XenLendStats *stats = g_memdup2(&xl->stats, sizeof(xl->stats));
     XenLendMapping *m;
     guint i;
 
+    stats->mode = xl->ops->mode;
+    stats->slots = 0;
     XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
-        slots += m->state != XEN_LEND_UNLENT;
+        stats->slots += m->state != XEN_LEND_UNLENT;
     }
-    if (!visit_start_struct(v, name, NULL, 0, errp)) {
-        return;
-    }
-    if (visit_type_str(v, "mode", (char **)&mode, errp) &&
-        visit_type_uint64(v, "slots", &slots, errp) &&
-        visit_type_uint64(v, "lends", &s->lends, errp) &&
-        visit_type_uint64(v, "lent-pages", &s->lent_pages, errp) &&
-        visit_type_uint64(v, "unlends", &s->unlends, errp) &&
-        visit_type_uint64(v, "revocations", &s->revocations, errp) &&
-        visit_type_uint64(v, "faults", &s->faults, errp) &&
-        visit_type_uint64(v, "relends", &s->relends, errp) &&
-        visit_type_uint64(v, "trap-accesses", &s->trap_accesses, errp) &&
-        visit_type_uint64(v, "failures", &s->failures, errp)) {
-        visit_check_struct(v, errp);
-    }
-    visit_end_struct(v, NULL);
-}
-
-static bool xen_lend_visit_slot(Visitor *v, XenLendMapping *m, Error **errp)
-{
-    uint64_t slot = m->slot, gpa = m->gpa, size = m->size;
-    uint64_t offset = m->offset, res = m->resource_id;
-    const char *state = xen_lend_state_name(m->state);
-    bool ok;
-
-    if (!visit_start_struct(v, NULL, NULL, 0, errp)) {
-        return false;
-    }
-    ok = visit_type_uint64(v, "slot", &slot, errp) &&
-         visit_type_uint64(v, "gpa", &gpa, errp) &&
-         visit_type_uint64(v, "size", &size, errp) &&
-         visit_type_uint64(v, "offset", &offset, errp) &&
-         visit_type_uint64(v, "resource-id", &res, errp) &&
-         visit_type_str(v, "state", (char **)&state, errp) &&
-         visit_check_struct(v, errp);
-    visit_end_struct(v, NULL);
-    return ok;
+    return stats;
 }
 
 /* The slot table: one entry per range registered with the hypervisor. */
-void xen_lend_visit_slots(XenLend *xl, Visitor *v, const char *name,
-                          Error **errp)
+XenLendSlotList *xen_lend_query_slots(XenLend *xl)
 {
+    XenLendSlotList *list = NULL, **tail = &list;
+    XenLendSlot *slot;
     XenLendMapping *m;
     guint i;
 
-    if (!visit_start_list(v, name, NULL, 0, errp)) {
-        return;
-    }
     XEN_LEND_TABLE_FOREACH(&xl->table, m, i) {
-        if (m->state != XEN_LEND_UNLENT && !xen_lend_visit_slot(v, m, errp)) {
-            break;
+        if (m->state == XEN_LEND_UNLENT) {
+            continue;
         }
+        slot = g_new0(XenLendSlot, 1);
+        slot->slot = m->slot;
+        slot->gpa = m->gpa;
+        slot->size = m->size;
+        slot->offset = m->offset;
+        slot->resource_id = m->resource_id;
+        slot->state = xen_lend_slot_state(m->state);
+        QAPI_LIST_APPEND(tail, slot);
     }
-    visit_end_list(v, NULL);
+    return list;
+}
+
+XenLendInfoList *qmp_query_xen_lend(Error **errp)
+{
+    XenLendInfoList *list = NULL, **tail = &list;
+    XenLendInfo *info;
+    XenLend *xl;
+
+    QTAILQ_FOREACH(xl, &xen_lends, next) {
+        info = g_new0(XenLendInfo, 1);
+        info->qom_path = object_get_canonical_path(xl->owner);
+        info->stats = xen_lend_query_stats(xl);
+        info->slots = xen_lend_query_slots(xl);
+        QAPI_LIST_APPEND(tail, info);
+    }
+    return list;
 }

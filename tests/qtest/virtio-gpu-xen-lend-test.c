@@ -1419,6 +1419,58 @@ static void test_lend_map_unmap(void *obj, void *data, QGuestAllocator *alloc)
     gpu_stop(&t);
 }
 
+/* What query-xen-lend says of the device: the same as qom-get. */
+static void assert_query_matches_qom(GPUTest *t, uint64_t window_gpa,
+                                     size_t nslots)
+{
+    QDict *resp = qtest_qmp(t->qts, "{'execute': 'query-xen-lend'}");
+    QList *list = qdict_get_qlist(resp, "return");
+    QDict *info, *stats;
+    QList *slots;
+
+    g_assert_nonnull(list);
+    g_assert_cmpuint(qlist_size(list), ==, 1);
+    info = qobject_to(QDict, qlist_peek(list));
+    g_assert_cmpstr(qdict_get_str(info, "qom-path"), ==, GPU_PATH);
+    stats = lend_stats(t);
+    g_assert_true(qobject_is_equal(qdict_get(info, "stats"),
+                                   QOBJECT(stats)));
+    g_assert_cmpint(qdict_get_int(stats, "slots"), ==, nslots);
+    slots = lend_slots(t, window_gpa);
+    g_assert_cmpuint(qlist_size(slots), ==, nslots);
+    g_assert_true(qobject_is_equal(qdict_get(info, "slots"),
+                                   QOBJECT(slots)));
+    qobject_unref(slots);
+    qobject_unref(stats);
+    qobject_unref(resp);
+}
+
+static void test_lend_query(void *obj, void *data, QGuestAllocator *alloc)
+{
+    GPUTest t;
+    QPCIBar window = lend_setup(&t, obj, alloc);
+
+    assert_query_matches_qom(&t, window.addr, 0);
+    g_assert_cmphex(gpu_map(&t, 1, AT), ==, VIRTIO_GPU_RESP_OK_MAP_INFO);
+    assert_query_matches_qom(&t, window.addr, 1);
+    assert_one_slot(&t, window.addr, window.addr + AT, BLOB, "lent");
+    g_assert_cmphex(gpu_unmap(&t, 1), ==, VIRTIO_GPU_RESP_OK_NODATA);
+    assert_query_matches_qom(&t, window.addr, 0);
+    gpu_stop(&t);
+}
+
+/* Without the device, query-xen-lend answers an empty list. */
+static void test_query_no_device(void)
+{
+    QTestState *qts = qtest_init("-display none");
+    QDict *resp = qtest_qmp(qts, "{'execute': 'query-xen-lend'}");
+
+    g_assert_nonnull(qdict_get_qlist(resp, "return"));
+    g_assert_cmpuint(qlist_size(qdict_get_qlist(resp, "return")), ==, 0);
+    qobject_unref(resp);
+    qtest_quit(qts);
+}
+
 static void test_lend_reset(void *obj, void *data, QGuestAllocator *alloc)
 {
     GPUTest t;
@@ -2737,10 +2789,12 @@ static void test_bad_properties(void)
     assert_realize_fails("", "venus=off,virgl=off",
                          "'venus' and 'virgl' are both off");
     assert_realize_fails("", "virgl=maybe", "virgl");
-    assert_realize_fails("", "lend=sometimes", "lend: unknown mode");
+    assert_realize_fails("", "lend=sometimes",
+                         "'lend' does not accept value 'sometimes'");
     assert_realize_fails("", "lend-fault-policy=panic",
-                         "'lend-fault-policy'");
-    assert_realize_fails("", "x-map=sometimes", "'x-map'");
+                         "'lend-fault-policy' does not accept value 'panic'");
+    assert_realize_fails("", "x-map=sometimes",
+                         "'x-map' does not accept value 'sometimes'");
     assert_realize_fails("", "max-mappings=0", "'max-mappings' must be 1");
     assert_realize_fails("", "max-mappings=16385",
                          "'max-mappings' must be 1 to 16384");
@@ -2800,10 +2854,17 @@ static void test_defaults(void)
 {
     QTestState *qts = qtest_init("-display none "
                                  "-device virtio-gpu-xen-lend-pci,id=gpu");
+    /* The enum properties, their QAPI types and their defaults. */
+    static const char *const typed[][3] = {
+        { "lend", "XenLendMode", "auto" },
+        { "lend-fault-policy", "XenLendFaultPolicy", "zero" },
+        { "x-map", "XenLendMapMethod", "window" },
+    };
     QDict *resp;
     QList *props;
     const QListEntry *e;
     bool seen_virgl = false, seen_venus = false, seen_hostmem = false;
+    unsigned int seen_typed = 0, i;
 
     g_assert_cmpuint(qom_get_int(qts, "/machine/peripheral/gpu",
                                        "hostmem"), ==, 4ull << 30);
@@ -2827,8 +2888,17 @@ static void test_defaults(void)
         seen_virgl |= !strcmp(name, "virgl");
         seen_venus |= !strcmp(name, "venus");
         seen_hostmem |= !strcmp(name, "hostmem");
+        for (i = 0; i < ARRAY_SIZE(typed); i++) {
+            if (!strcmp(name, typed[i][0])) {
+                g_assert_cmpstr(qdict_get_str(p, "type"), ==, typed[i][1]);
+                g_assert_cmpstr(qdict_get_str(p, "default-value"), ==,
+                                typed[i][2]);
+                seen_typed++;
+            }
+        }
     }
     g_assert_true(seen_virgl && seen_venus && seen_hostmem);
+    g_assert_cmpuint(seen_typed, ==, ARRAY_SIZE(typed));
     qobject_unref(resp);
     qtest_quit(qts);
 }
@@ -2900,6 +2970,8 @@ static void register_virtio_gpu_xen_lend_test(void)
                  });
     qos_add_test("lend/map-unmap", "virtio-gpu-xen-lend",
                  test_lend_map_unmap, NULL);
+    qos_add_test("lend/query", "virtio-gpu-xen-lend", test_lend_query,
+                 NULL);
     qos_add_test("lend/reset", "virtio-gpu-xen-lend", test_lend_reset, NULL);
     qos_add_test("lend/bar-move", "virtio-gpu-xen-lend", test_lend_bar_move,
                  NULL);
@@ -2936,6 +3008,8 @@ static void register_virtio_gpu_xen_lend_test(void)
                  });
     if (qtest_has_device("virtio-gpu-xen-lend-pci")) {
         qtest_add_func("virtio-gpu-xen-lend/defaults", test_defaults);
+        qtest_add_func("virtio-gpu-xen-lend/query-no-device",
+                       test_query_no_device);
         qtest_add_func("virtio-gpu-xen-lend/blob-fill-early",
                        test_blob_fill_early);
         qtest_add_func("virtio-gpu-xen-lend/vnc-console", test_vnc_console);

@@ -38,10 +38,9 @@ struct VirtIOGPUXenLend {
 
     OnOffAuto virgl;
     char *render_node;
-    char *lend_mode;
-    char *lend_fault_policy;
-    char *map_mode;
-    bool map_per_blob;
+    XenLendMode lend_mode;
+    XenLendFaultPolicy lend_fault_policy;
+    XenLendMapMethod map_method;
     uint32_t max_mappings;
 
     /* resource id -> VirtIOGPUXenLendBlob */
