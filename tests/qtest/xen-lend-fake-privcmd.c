@@ -8,6 +8,9 @@
  * mremap() and munmap(): memory that is lent must not be replaced or
  * unmapped before it is unlent.  With FAKE_PRIVCMD_NO_LEND set,
  * it is a privcmd from before lending: the lending ioctls fail ENOTTY.
+ * FAKE_PRIVCMD_UNLEND_DELAY_MS makes each unlend take that long, and it
+ * is logged only once done, as a kernel's returns only once the guest
+ * lost the memory.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -138,6 +141,9 @@ static int fake_region(struct privcmd_lend_region *r)
         if (at < 0) {
             fake_log("VIOLATION unlend of unknown slot %u", r->slot);
             return -ENOENT;
+        }
+        if (getenv("FAKE_PRIVCMD_UNLEND_DELAY_MS")) {
+            usleep(atoi(getenv("FAKE_PRIVCMD_UNLEND_DELAY_MS")) * 1000);
         }
         used[at] = false;
         fake_log("unlend slot=%u", r->slot);
