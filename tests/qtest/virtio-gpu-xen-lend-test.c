@@ -1790,13 +1790,35 @@ static void test_per_blob(void *obj, void *data, QGuestAllocator *alloc)
 }
 
 /*
+ * The fake privcmd to preload: $XEN_LEND_FAKE_PRIVCMD, else the one the
+ * build put beside this test, so that plain "meson test" runs the
+ * privcmd tests too.  NULL if there is none.
+ */
+static const char *fake_privcmd(void)
+{
+    static char *path;
+    g_autofree char *exe = NULL;
+    g_autofree char *dir = NULL;
+
+    if (getenv("XEN_LEND_FAKE_PRIVCMD")) {
+        return getenv("XEN_LEND_FAKE_PRIVCMD");
+    }
+    if (!path) {
+        exe = g_file_read_link("/proc/self/exe", NULL);
+        dir = exe ? g_path_get_dirname(exe) : g_strdup(".");
+        path = g_build_filename(dir, "xen-lend-fake-privcmd.so", NULL);
+    }
+    return access(path, R_OK) ? NULL : path;
+}
+
+/*
  * lend=privcmd against a fake privcmd (xen-lend-fake-privcmd.c, preloaded
  * into QEMU) that checks each call as the kernel would and logs it.
  */
 static QTestState *privcmd_qemu(const char *env, const char *log,
                                 const char *device_opts)
 {
-    const char *shim = getenv("XEN_LEND_FAKE_PRIVCMD");
+    const char *shim = fake_privcmd();
     g_autofree char *cmd = NULL;
     g_autofree char *args = NULL;
 
@@ -1870,8 +1892,9 @@ static void test_privcmd(void)
     QPCIBar window;
     GPUTest t;
 
-    if (!getenv("XEN_LEND_FAKE_PRIVCMD")) {
-        g_test_skip("XEN_LEND_FAKE_PRIVCMD is not set");
+    if (!fake_privcmd()) {
+        g_test_skip("no xen-lend-fake-privcmd.so beside the test:"
+                    " set XEN_LEND_FAKE_PRIVCMD");
         return;
     }
     privcmd_rig_start(&rig, &t, "", log, "lend-fault-policy=inject,");
@@ -1955,8 +1978,9 @@ static void test_privcmd_unlend_first(void)
     QPCIBar window;
     GPUTest t;
 
-    if (!getenv("XEN_LEND_FAKE_PRIVCMD")) {
-        g_test_skip("XEN_LEND_FAKE_PRIVCMD is not set");
+    if (!fake_privcmd()) {
+        g_test_skip("no xen-lend-fake-privcmd.so beside the test:"
+                    " set XEN_LEND_FAKE_PRIVCMD");
         return;
     }
     privcmd_rig_start(&rig, &t, "FAKE_PRIVCMD_UNLEND_DELAY_MS=200", log, "");
@@ -2540,8 +2564,9 @@ static void test_privcmd_model(void)
     GPURig rig;
     GPUTest t;
 
-    if (!getenv("XEN_LEND_FAKE_PRIVCMD")) {
-        g_test_skip("XEN_LEND_FAKE_PRIVCMD is not set");
+    if (!fake_privcmd()) {
+        g_test_skip("no xen-lend-fake-privcmd.so beside the test:"
+                    " set XEN_LEND_FAKE_PRIVCMD");
         return;
     }
     unlink(fail);
@@ -2854,12 +2879,13 @@ static void test_privcmd_unsupported(void)
 {
     g_autofree char *env = NULL;
 
-    if (!getenv("XEN_LEND_FAKE_PRIVCMD")) {
-        g_test_skip("XEN_LEND_FAKE_PRIVCMD is not set");
+    if (!fake_privcmd()) {
+        g_test_skip("no xen-lend-fake-privcmd.so beside the test:"
+                    " set XEN_LEND_FAKE_PRIVCMD");
         return;
     }
     env = g_strdup_printf("LD_PRELOAD=%s FAKE_PRIVCMD_NO_LEND=1",
-                          getenv("XEN_LEND_FAKE_PRIVCMD"));
+                          fake_privcmd());
     assert_realize_fails(env, "lend=privcmd",
                          "dom0's kernel has no memory lending"
                          " (IOCTL_PRIVCMD_LEND_QUERY");
