@@ -54,12 +54,7 @@ if [ -f "$overlay_list" ]; then
 fi
 mv "$new_list" "$overlay_list"
 
-# Debian installs the firmware there; QEMU looks in the firmware path.
-CONFIGURE="--target-list=x86_64-softmmu --prefix=/usr
-    --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
-    --enable-xen --enable-virglrenderer --enable-opengl --enable-kvm
-    --enable-virtfs --enable-slirp --disable-user --disable-docs
-    --disable-download --disable-install-blobs --disable-werror"
+CONFIGURE=$QEMU_CONFIGURE
 # The sanitized build is clang's, so that it also links the libFuzzer
 # target: one build for both.
 if [ "${VGXL_SANITIZE:-0}" = 1 ]; then
@@ -84,19 +79,4 @@ log "building"
 in_sysroot sh -ec "cd $QEMU_BUILD && ninja qemu-system-x86_64 \
     tests/qtest/qos-test $*" >&2 || die "build failed"
 
-# Run from the build tree, QEMU looks for firmware in its qemu-bundle:
-# point that at Debian's firmware packages.
-bundle=$build/qemu-bundle
-for d in usr/share/seabios usr/lib/ipxe/qemu; do
-    if [ ! -e "$bundle/$d" ] && [ ! -L "$bundle/$d" ]; then
-        mkdir -p "$(dirname "$bundle/$d")"
-        ln -s "/$d" "$bundle/$d"
-    fi
-done
-for f in "$SYSROOT"/usr/share/qemu/*; do
-    name=${f##*/}
-    if [ ! -e "$bundle/usr/share/qemu/$name" ] &&
-       [ ! -L "$bundle/usr/share/qemu/$name" ]; then
-        ln -sfn "/usr/share/qemu/$name" "$bundle/usr/share/qemu/$name"
-    fi
-done
+bundle_firmware "$build"

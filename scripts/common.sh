@@ -18,6 +18,14 @@ SYSROOT=$CACHE/sysroot
 QEMU_SRC=/src/qemu            # inside the sysroot
 QEMU_BUILD=$QEMU_SRC/build    # inside the sysroot
 
+# How QEMU is configured, as Debian's firmware paths want it; build.sh
+# adds the sanitizers, test-series.sh uses it as it is.
+QEMU_CONFIGURE="--target-list=x86_64-softmmu --prefix=/usr
+    --firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+    --enable-xen --enable-virglrenderer --enable-opengl --enable-kvm
+    --enable-virtfs --enable-slirp --disable-user --disable-docs
+    --disable-download --disable-install-blobs --disable-werror"
+
 # VGXL_SANITIZE=1: the same QEMU built with AddressSanitizer and
 # UndefinedBehaviorSanitizer in a build directory of its own, for every
 # script that runs QEMU.  Any report ends QEMU with a failure status;
@@ -115,6 +123,25 @@ in_root() {
             HOME=/root LANG=C.UTF-8 TERM=dumb CCACHE_DIR=/var/cache/ccache \
             DEBIAN_FRONTEND=noninteractive "$@"' sh "$1" "${ROOT_BINDS:-}" \
         $SANITIZER_ENV "${@:2}"
+}
+
+# Run from build directory $1 (a host path), QEMU looks for firmware in
+# its qemu-bundle: point that at Debian's firmware packages.
+bundle_firmware() {
+    local bundle=$1/qemu-bundle d f name
+    for d in usr/share/seabios usr/lib/ipxe/qemu; do
+        if [ ! -e "$bundle/$d" ] && [ ! -L "$bundle/$d" ]; then
+            mkdir -p "$(dirname "$bundle/$d")"
+            ln -s "/$d" "$bundle/$d"
+        fi
+    done
+    for f in "$SYSROOT"/usr/share/qemu/*; do
+        name=${f##*/}
+        if [ ! -e "$bundle/usr/share/qemu/$name" ] &&
+           [ ! -L "$bundle/usr/share/qemu/$name" ]; then
+            ln -sfn "/usr/share/qemu/$name" "$bundle/usr/share/qemu/$name"
+        fi
+    done
 }
 
 # Run a command inside the Debian 13 userland.

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Build what is missing, then run every test suite.  Suites: qtest (the
-# device against the real virglrenderer), guest (a Linux guest running
+# device against the real virglrenderer), series (each patch of the
+# series builds and passes its tests), guest (a Linux guest running
 # Vulkan through the device), sanitize (qtests, a guest and the fuzzer on
 # a QEMU built with ASan and UBSan), deb (the Debian packages of a Xen
 # host: lintian, install, upgrade, purge), xen (the device as the device
@@ -12,7 +13,7 @@
 
 . "$(dirname "$0")/common.sh"
 
-suites=${*:-qtest guest sanitize deb xen}
+suites=${*:-qtest series guest sanitize deb xen}
 start=$(date +%s)
 "$TOP/scripts/build.sh" tests/qtest/device-introspect-test \
     tests/qtest/xen-lend-fake-privcmd.so tests/unit/test-xen-lend-table
