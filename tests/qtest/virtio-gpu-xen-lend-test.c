@@ -1811,6 +1811,17 @@ static const char *fake_privcmd(void)
     return access(path, R_OK) ? NULL : path;
 }
 
+/* Whether there is a fake privcmd; the test is skipped, saying so, if not. */
+static bool need_fake_privcmd(void)
+{
+    if (!fake_privcmd()) {
+        g_test_skip("no xen-lend-fake-privcmd.so beside the test:"
+                    " set XEN_LEND_FAKE_PRIVCMD");
+        return false;
+    }
+    return true;
+}
+
 /*
  * lend=privcmd against a fake privcmd (xen-lend-fake-privcmd.c, preloaded
  * into QEMU) that checks each call as the kernel would and logs it.
@@ -1892,9 +1903,7 @@ static void test_privcmd(void)
     QPCIBar window;
     GPUTest t;
 
-    if (!fake_privcmd()) {
-        g_test_skip("no xen-lend-fake-privcmd.so beside the test:"
-                    " set XEN_LEND_FAKE_PRIVCMD");
+    if (!need_fake_privcmd()) {
         return;
     }
     privcmd_rig_start(&rig, &t, "", log, "lend-fault-policy=inject,");
@@ -1978,9 +1987,7 @@ static void test_privcmd_unlend_first(void)
     QPCIBar window;
     GPUTest t;
 
-    if (!fake_privcmd()) {
-        g_test_skip("no xen-lend-fake-privcmd.so beside the test:"
-                    " set XEN_LEND_FAKE_PRIVCMD");
+    if (!need_fake_privcmd()) {
         return;
     }
     privcmd_rig_start(&rig, &t, "FAKE_PRIVCMD_UNLEND_DELAY_MS=200", log, "");
@@ -2564,9 +2571,7 @@ static void test_privcmd_model(void)
     GPURig rig;
     GPUTest t;
 
-    if (!fake_privcmd()) {
-        g_test_skip("no xen-lend-fake-privcmd.so beside the test:"
-                    " set XEN_LEND_FAKE_PRIVCMD");
+    if (!need_fake_privcmd()) {
         return;
     }
     unlink(fail);
@@ -2879,9 +2884,7 @@ static void test_privcmd_unsupported(void)
 {
     g_autofree char *env = NULL;
 
-    if (!fake_privcmd()) {
-        g_test_skip("no xen-lend-fake-privcmd.so beside the test:"
-                    " set XEN_LEND_FAKE_PRIVCMD");
+    if (!need_fake_privcmd()) {
         return;
     }
     env = g_strdup_printf("LD_PRELOAD=%s FAKE_PRIVCMD_NO_LEND=1",
