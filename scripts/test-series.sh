@@ -8,8 +8,9 @@
 # model walk shortened), and its patch passes checkpatch.  The tree of
 # commits is checked out in $SYSROOT/src/qemu-series with a build
 # directory of its own; only the files a commit changes are rewritten, so
-# each step rebuilds what it touches.  A series that passed is not
-# checked again (its tree ids are the cache key).
+# each step rebuilds what it touches.  A commit whose tree passed before
+# is not checked again (tree ids are the cache key): usually only the
+# project's own patches at the end are.
 
 . "$(dirname "$0")/common.sh"
 
@@ -28,14 +29,10 @@ series_git() {
 
 commits=$(git -C "$tree" rev-list --reverse debian-base..refs/vgxl/series)
 [ -n "$commits" ] || die "series: format-patch.sh made no commits"
-key=$(for c in $commits; do git -C "$tree" rev-parse "$c^{tree}"; done |
-      md5sum | cut -d' ' -f1)
-if [ "$(cat "$wt/.vgxl-passed" 2>/dev/null)" = "$key" ]; then
-    log "series: unchanged since it last passed ($(echo $commits | wc -w)" \
-        "commits)"
-    exit 0
-fi
-rm -f "$wt/.vgxl-passed"
+# The tree of a commit decides what it builds and how its tests go: the
+# trees that passed are listed, and not checked again.
+passed_list=$wt/.vgxl-passed-trees
+touch "$passed_list"
 
 # From what is checked out now (or nothing) to commit $1.
 checkout() {
@@ -54,6 +51,7 @@ if [ "$(cat "$wt/build/vgxl-configure" 2>/dev/null)" != "$QEMU_CONFIGURE" ]
 then
     log "series: configuring QEMU in $series_src/build"
     rm -rf "$wt/build"
+    : > "$passed_list"      # passed as configured before
     in_sysroot sh -ec "mkdir -p $series_src/build && cd $series_src/build &&
                        ../configure $(echo $QEMU_CONFIGURE)" >&2 ||
         die "series: configure failed"
@@ -61,9 +59,15 @@ then
 fi
 
 n=0
+tested=     # the step whose build the last tests ran on
 for c in $commits; do
     n=$((n + 1))
     subject=$(git -C "$tree" log -1 --format=%s "$c")
+    step_tree=$(git -C "$tree" rev-parse "$c^{tree}")
+    if grep -qx "$step_tree" "$passed_list"; then
+        log "series: patch $n passed before as it is: $subject"
+        continue
+    fi
     checkout "$c"
     git -C "$tree" format-patch -1 --stdout "$c" >"$CACHE/series-step.patch"
     perl "$wt/scripts/checkpatch.pl" --no-tree -q "$CACHE/series-step.patch" ||
@@ -88,9 +92,11 @@ for c in $commits; do
     }
     bundle_firmware "$wt/build"
     # Nothing rebuilt: the binaries are the ones the last step tested.
-    if [ "$n" -gt 1 ] && tail -n 1 "$CACHE/series-build.log" |
+    if [ "$tested" = "$((n - 1))" ] && tail -n 1 "$CACHE/series-build.log" |
             grep -q '^ninja: no work to do'; then
         log "series: patch $n builds, changes no binary: $subject"
+        echo "$step_tree" >> "$passed_list"
+        tested=$n
         continue
     fi
     in_sysroot sh -c '
@@ -116,6 +122,7 @@ for c in $commits; do
             "(log: $CACHE/series-step.tap)"
     fi
     log "series: patch $n builds, $passed tests pass: $subject"
+    echo "$step_tree" >> "$passed_list"
+    tested=$n
 done
-echo "$key" > "$wt/.vgxl-passed"
 log "series: all $n patches build and pass their tests"
