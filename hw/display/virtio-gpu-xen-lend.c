@@ -74,55 +74,6 @@ static int virtio_gpu_xen_lend_zero_window(VirtIOGPUXenLend *xl,
 }
 
 /*
- * A blob mapped the way upstream virtio-gpu-virgl maps every blob: its own
- * RAM region over virglrenderer's mapping.  An object of its own so that
- * the memory map's references keep the mapping alive until no RCU reader
- * can use it; only then may virglrenderer unmap it.
- */
-#define TYPE_VIRTIO_GPU_XEN_LEND_REGION "virtio-gpu-xen-lend-region"
-OBJECT_DECLARE_SIMPLE_TYPE(VirtIOGPUXenLendRegion,
-                           VIRTIO_GPU_XEN_LEND_REGION)
-
-struct VirtIOGPUXenLendRegion {
-    Object parent_obj;
-    MemoryRegion mr;
-    VirtIOGPUXenLend *xl;
-    VirtIOGPUXenLendBlob *blob;     /* NULL once the blob let it go */
-    void *data;                     /* virglrenderer's mapping */
-    uint64_t data_size;
-    bool munmap_data;               /* the blob let go of an mmap()ed map */
-};
-
-static void virtio_gpu_xen_lend_region_finalize(Object *obj)
-{
-    VirtIOGPUXenLendRegion *r = VIRTIO_GPU_XEN_LEND_REGION(obj);
-
-    if (r->blob) {
-        r->blob->region = NULL;
-        /* Runs in the RCU thread: virglrenderer wants the main loop. */
-        qemu_bh_schedule(r->xl->resume_bh);
-    } else if (r->munmap_data) {
-        munmap(r->data, r->data_size);
-    }
-}
-
-static const TypeInfo virtio_gpu_xen_lend_region_info = {
-    .name = TYPE_VIRTIO_GPU_XEN_LEND_REGION,
-    .parent = TYPE_OBJECT,
-    .instance_size = sizeof(VirtIOGPUXenLendRegion),
-    .instance_finalize = virtio_gpu_xen_lend_region_finalize,
-};
-
-/* A finalized region lets a suspended unmap go on. */
-static void virtio_gpu_xen_lend_resume_bh(void *opaque)
-{
-    VirtIOGPU *g = opaque;
-
-    g->parent_obj.renderer_blocked--;
-    virtio_gpu_process_cmdq(g);
-}
-
-/*
  * A second mapping of the pages virglrenderer maps, at @addr: an
  * mremap() of size 0 duplicates a shared mapping.  For blobs whose fd is
  * not theirs alone to mmap (an OPAQUE fd may hold a header first).
@@ -151,7 +102,7 @@ static int virtio_gpu_xen_lend_dup_mapping(uint32_t resource_id, void *addr,
 
 /* The fast way: blob memory mapped into the window's own host mapping. */
 static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
-                                          VirtIOGPUXenLendBlob *blob,
+                                          uint32_t resource_id,
                                           uint64_t offset, uint64_t size,
                                           void **host)
 {
@@ -160,8 +111,7 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
     void *p;
     int fd, ret;
 
-    ret = virgl_renderer_resource_export_blob(blob->resource_id,
-                                              &fd_type, &fd);
+    ret = virgl_renderer_resource_export_blob(resource_id, &fd_type, &fd);
     if (ret) {
         return ret;
     }
@@ -172,7 +122,7 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
                  fd, 0);
         ret = p == MAP_FAILED ? -errno : 0;
     } else {
-        ret = virtio_gpu_xen_lend_dup_mapping(blob->resource_id, addr, size);
+        ret = virtio_gpu_xen_lend_dup_mapping(resource_id, addr, size);
     }
     close(fd);
     if (ret) {
@@ -181,48 +131,7 @@ static int virtio_gpu_xen_lend_map_window(VirtIOGPUXenLend *xl,
         return ret;
     }
     *host = addr;
-    trace_virtio_gpu_xen_lend_map(blob->resource_id, offset, size, fd_type);
-    return 0;
-}
-
-/* Upstream's way, and the fallback for memory with no fd to mmap. */
-static int virtio_gpu_xen_lend_map_region(VirtIOGPUXenLend *xl,
-                                          VirtIOGPUXenLendBlob *blob,
-                                          uint64_t offset, uint64_t size,
-                                          void **host)
-{
-    VirtIOGPUBase *b = VIRTIO_GPU_BASE(xl);
-    VirtIOGPUXenLendRegion *r;
-    uint64_t mapped_size;
-    void *data;
-    int ret;
-
-    ret = virgl_renderer_resource_map(blob->resource_id, &data, &mapped_size);
-    if (ret) {
-        return ret;
-    }
-    /*
-     * The guest gets the range the device checked, not virglrenderer's
-     * size: vrend ignores blob_size and Venus maps the whole allocation,
-     * which may reach into the next blob's range.
-     */
-    if (mapped_size < size) {
-        virgl_renderer_resource_unmap(blob->resource_id);
-        return -ERANGE;
-    }
-    r = VIRTIO_GPU_XEN_LEND_REGION(
-        object_new(TYPE_VIRTIO_GPU_XEN_LEND_REGION));
-    r->xl = xl;
-    r->blob = blob;
-    r->data = data;
-    r->data_size = mapped_size;
-    memory_region_init_ram_ptr(&r->mr, OBJECT(r), "xen-lend-blob", size,
-                               data);
-    memory_region_add_subregion_overlap(&b->hostmem, offset, &r->mr, 1);
-    blob->region = r;
-    xl->region_maps++;
-    *host = data;
-    trace_virtio_gpu_xen_lend_map_region(blob->resource_id, offset, size);
+    trace_virtio_gpu_xen_lend_map(resource_id, offset, size, fd_type);
     return 0;
 }
 
@@ -232,7 +141,11 @@ virtio_gpu_xen_lend_find_blob(VirtIOGPUXenLend *xl, uint32_t resource_id)
     return g_hash_table_lookup(xl->blobs, GUINT_TO_POINTER(resource_id));
 }
 
-/* The lending core's XenLendMapFn: map a blob the device checked. */
+/*
+ * The lending core's XenLendMapFn: map a blob the core checked, into the
+ * window, else the upstream way, in a region of its own over
+ * virglrenderer's mapping (which maps as much as the core checked).
+ */
 static int virtio_gpu_xen_lend_map_memory(void *opaque, uint32_t resource_id,
                                           uint64_t offset, uint64_t size,
                                           void **host)
@@ -243,13 +156,18 @@ static int virtio_gpu_xen_lend_map_memory(void *opaque, uint32_t resource_id,
     int ret = -ENOENT;
 
     if (xl->map_method == XEN_LEND_MAP_METHOD_WINDOW) {
-        ret = virtio_gpu_xen_lend_map_window(xl, blob, offset, size, host);
+        ret = virtio_gpu_xen_lend_map_window(xl, resource_id, offset, size,
+                                             host);
     }
     if (ret) {
-        ret = virtio_gpu_xen_lend_map_region(xl, blob, offset, size, host);
-    }
-    if (ret) {
-        return ret;
+        ret = virtio_gpu_virgl_map_resource_blob(VIRTIO_GPU(xl), blob->res,
+                                                 offset);
+        if (ret) {
+            return ret;
+        }
+        *host = memory_region_get_ram_ptr(blob->res->mr);
+        xl->region_maps++;
+        trace_virtio_gpu_xen_lend_map_region(resource_id, offset, size);
     }
     blob->mapped = true;
     blob->offset = offset;
@@ -257,161 +175,154 @@ static int virtio_gpu_xen_lend_map_memory(void *opaque, uint32_t resource_id,
     return 0;
 }
 
-/*
- * Unmap a blob.  False while the unmap of a per-blob region waits for the
- * memory map to let the region go; the command queue resumes when it did.
- * With @wait false (device reset), the region is let go without waiting.
- */
-static bool virtio_gpu_xen_lend_unmap_memory(VirtIOGPUXenLend *xl,
-                                             VirtIOGPUXenLendBlob *blob,
-                                             bool wait)
-{
-    VirtIOGPUBase *b = VIRTIO_GPU_BASE(xl);
-    VirtIOGPUXenLendRegion *r = blob->region;
-    int ret;
-
-    if (!blob->mapped) {
-        return true;
-    }
-    if (!blob->unmapping) {
-        trace_virtio_gpu_xen_lend_unmap(blob->resource_id, blob->offset,
-                                        blob->map_size);
-        /* The guest must lose the blob before its pages go back. */
-        xen_lend_unmap(xl->lend, blob->resource_id);
-        if (r) {
-            memory_region_del_subregion(&b->hostmem, &r->mr);
-            blob->unmapping = true;
-            b->renderer_blocked++;
-            object_unref(OBJECT(r));
-            r = blob->region;   /* NULL if that was the last reference */
-        }
-    }
-    if (r) {
-        if (wait) {
-            return false;
-        }
-        /*
-         * Reset: the region goes unwatched, so its block on the queue is
-         * lifted here; a BH per region would merge into one.  The
-         * resource goes next, and virglrenderer does not unmap what it
-         * destroys: the region unmaps an mmap()ed blob once no reader
-         * is left.  A GL buffer's map goes with the buffer.
-         */
-        r->munmap_data = !blob->gl_buffer;
-        r->blob = NULL;
-        b->renderer_blocked--;
-        blob->region = NULL;
-    } else if (blob->unmapping) {
-        /* No reader can reach the region: virglrenderer may unmap. */
-        virgl_renderer_resource_unmap(blob->resource_id);
-    } else {
-        ret = virtio_gpu_xen_lend_zero_window(xl, blob->offset,
-                                              blob->map_size);
-        if (ret) {
-            /* Never leave the guest a window onto freed memory. */
-            error_report("virtio-gpu-xen-lend: cannot unmap blob %" PRIu32
-                         ": %s", blob->resource_id, strerror(-ret));
-            abort();
-        }
-    }
-    blob->unmapping = false;
-    blob->mapped = false;
-    return true;
-}
-
-static void virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
-                                         struct virtio_gpu_ctrl_command *cmd)
+/* The map_blob hook: the blob is lent where the guest maps it. */
+static int virtio_gpu_xen_lend_map_blob(VirtIOGPU *g,
+                                        struct virtio_gpu_virgl_resource *res,
+                                        uint64_t offset)
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
-    struct virtio_gpu_resource_map_blob mblob;
-    struct virtio_gpu_resp_map_info resp;
-    VirtIOGPUXenLendBlob *blob;
     Error *err = NULL;
-    uint64_t size;
     int ret;
 
-    VIRTIO_GPU_FILL_CMD(mblob);
-    virtio_gpu_map_blob_bswap(&mblob);
-
-    blob = virtio_gpu_xen_lend_find_blob(xl, mblob.resource_id);
-    if (!blob) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: no blob resource %" PRIu32 "\n",
-                      __func__, mblob.resource_id);
-        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
-        return;
-    }
-    if (blob->blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST ||
-        !(blob->blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE)) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32
-                      " was not created mappable\n", __func__,
-                      mblob.resource_id);
-        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return;
-    }
-    if (blob->mapped) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32
-                      " is already mapped at 0x%" PRIx64 "\n", __func__,
-                      mblob.resource_id, blob->offset);
-        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return;
-    }
-    size = QEMU_ALIGN_UP(blob->size, qemu_real_host_page_size());
-    ret = xen_lend_map(xl->lend, blob->resource_id, mblob.offset, size,
+    ret = xen_lend_map(xl->lend, res->base.resource_id, offset,
+                       QEMU_ALIGN_UP(res->base.blob_size,
+                                     qemu_real_host_page_size()),
                        virtio_gpu_xen_lend_map_memory, xl, &err);
     if (ret) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: %s\n", __func__,
                       error_get_pretty(err));
         error_free(err);
-        switch (ret) {
-        case -ENOSPC:
-            cmd->error = VIRTIO_GPU_RESP_ERR_OUT_OF_MEMORY;
-            break;
-        case -EINVAL:
-        case -EBUSY:
-            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-            break;
-        default:
-            cmd->error = VIRTIO_GPU_RESP_ERR_UNSPEC;
-            break;
-        }
-        return;
     }
-
-    memset(&resp, 0, sizeof(resp));
-    resp.hdr.type = VIRTIO_GPU_RESP_OK_MAP_INFO;
-    virgl_renderer_resource_get_map_info(mblob.resource_id, &resp.map_info);
-    virtio_gpu_ctrl_response(g, cmd, &resp.hdr, sizeof(resp));
+    return ret;
 }
 
-/* Returns false while the unmap is suspended. */
-static bool virtio_gpu_xen_lend_unmap_blob(VirtIOGPU *g,
-                                           struct virtio_gpu_ctrl_command *cmd)
+/* The guest must lose the blob before its pages go back. */
+static void virtio_gpu_xen_lend_unlend(VirtIOGPUXenLend *xl,
+                                       VirtIOGPUXenLendBlob *blob)
+{
+    if (!blob->unlent) {
+        trace_virtio_gpu_xen_lend_unmap(blob->res->base.resource_id,
+                                        blob->offset, blob->map_size);
+        xen_lend_unmap(xl->lend, blob->res->base.resource_id);
+        blob->unlent = true;
+    }
+}
+
+/* Put zero pages back where the window mapped @blob. */
+static void virtio_gpu_xen_lend_unmap_window(VirtIOGPUXenLend *xl,
+                                             VirtIOGPUXenLendBlob *blob)
+{
+    int ret = virtio_gpu_xen_lend_zero_window(xl, blob->offset,
+                                              blob->map_size);
+
+    if (ret) {
+        /* Never leave the guest a window onto freed memory. */
+        error_report("virtio-gpu-xen-lend: cannot unmap blob %" PRIu32 ": %s",
+                     blob->res->base.resource_id, strerror(-ret));
+        abort();
+    }
+}
+
+/*
+ * The unmap_blob hook, for UNMAP_BLOB and UNREF.  A per-blob region is
+ * upstream's to unmap, which suspends the command until no reader is
+ * left; the command then runs again.
+ */
+static int virtio_gpu_xen_lend_unmap_blob(VirtIOGPU *g,
+                                          struct virtio_gpu_virgl_resource *res,
+                                          bool *cmd_suspended)
 {
     VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
-    struct virtio_gpu_resource_unmap_blob ublob;
+    VirtIOGPUXenLendBlob *blob;
+    int ret = 0;
+
+    blob = virtio_gpu_xen_lend_find_blob(xl, res->base.resource_id);
+    if (!blob || !blob->mapped) {
+        return 0;
+    }
+    virtio_gpu_xen_lend_unlend(xl, blob);
+    if (res->mr) {
+        ret = virtio_gpu_virgl_unmap_resource_blob(g, res, cmd_suspended);
+        if (*cmd_suspended) {
+            return 0;
+        }
+    } else {
+        virtio_gpu_xen_lend_unmap_window(xl, blob);
+    }
+    blob->mapped = false;
+    blob->unlent = false;
+    return ret;
+}
+
+/* virglrenderer does not unmap what a reset destroys: unmap it here. */
+static void virtio_gpu_xen_lend_munmap(void *data, uint64_t size)
+{
+    munmap(data, size);
+}
+
+/* A reset unmaps every blob at once: nothing may wait for readers. */
+static void virtio_gpu_xen_lend_drop_blob(VirtIOGPUXenLend *xl,
+                                          VirtIOGPUXenLendBlob *blob)
+{
+    if (!blob->mapped) {
+        return;
+    }
+    virtio_gpu_xen_lend_unlend(xl, blob);
+    if (blob->res->mr) {
+        /* A GL buffer's map goes with the buffer. */
+        virtio_gpu_virgl_drop_resource_blob(VIRTIO_GPU(xl), blob->res,
+                                            blob->gl_buffer ? NULL :
+                                            virtio_gpu_xen_lend_munmap);
+    } else {
+        virtio_gpu_xen_lend_unmap_window(xl, blob);
+    }
+    blob->mapped = false;
+    blob->unlent = false;
+}
+
+/*
+ * What upstream leaves to virglrenderer, or does not check, for
+ * RESOURCE_MAP_BLOB and RESOURCE_UNMAP_BLOB.
+ */
+static void virtio_gpu_xen_lend_check_map(VirtIOGPU *g,
+                                          struct virtio_gpu_ctrl_command *cmd)
+{
+    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(g);
+    struct virtio_gpu_resource_map_blob mblob;
     VirtIOGPUXenLendBlob *blob;
 
-    if (iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &ublob,
-                   sizeof(ublob)) != sizeof(ublob)) {
+    /* UNMAP_BLOB's request is MAP_BLOB's without the offset. */
+    if (iov_to_buf(cmd->elem.out_sg, cmd->elem.out_num, 0, &mblob,
+                   sizeof(struct virtio_gpu_resource_unmap_blob)) !=
+        sizeof(struct virtio_gpu_resource_unmap_blob)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: short request\n", __func__);
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return true;
+        return;
     }
-    virtio_gpu_unmap_blob_bswap(&ublob);
-
-    blob = virtio_gpu_xen_lend_find_blob(xl, ublob.resource_id);
+    mblob.resource_id = le32_to_cpu(mblob.resource_id);
+    blob = virtio_gpu_xen_lend_find_blob(xl, mblob.resource_id);
     if (!blob) {
         qemu_log_mask(LOG_GUEST_ERROR, "%s: no blob resource %" PRIu32 "\n",
-                      __func__, ublob.resource_id);
+                      __func__, mblob.resource_id);
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_RESOURCE_ID;
-        return true;
-    }
-    if (!blob->mapped) {
-        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " is not mapped\n",
-                      __func__, ublob.resource_id);
+    } else if (cmd->cmd_hdr.type == VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB) {
+        if (!blob->mapped) {
+            qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32 " is not"
+                          " mapped\n", __func__, mblob.resource_id);
+            cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+        }
+    } else if (blob->blob_mem == VIRTIO_GPU_BLOB_MEM_GUEST ||
+               !(blob->blob_flags & VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE)) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32
+                      " was not created mappable\n", __func__,
+                      mblob.resource_id);
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
-        return true;
+    } else if (blob->mapped) {
+        qemu_log_mask(LOG_GUEST_ERROR, "%s: blob %" PRIu32
+                      " is already mapped at 0x%" PRIx64 "\n", __func__,
+                      mblob.resource_id, blob->offset);
+        cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
     }
-    return virtio_gpu_xen_lend_unmap_memory(xl, blob, true);
 }
 
 /*
@@ -529,16 +440,16 @@ static void virtio_gpu_xen_lend_create_blob(VirtIOGPU *g,
     }
 
     blob = g_new0(VirtIOGPUXenLendBlob, 1);
-    blob->resource_id = cblob.resource_id;
+    blob->res = container_of(virtio_gpu_find_resource(g, cblob.resource_id),
+                             struct virtio_gpu_virgl_resource, base);
     blob->blob_mem = cblob.blob_mem;
     blob->blob_flags = cblob.blob_flags;
-    blob->size = cblob.size;
     capset_id = GPOINTER_TO_UINT(g_hash_table_lookup(xl->contexts,
                                      GUINT_TO_POINTER(cblob.hdr.ctx_id)));
     blob->gl_buffer = cblob.blob_mem != VIRTIO_GPU_BLOB_MEM_GUEST &&
                       (capset_id == VIRTIO_GPU_CAPSET_VIRGL ||
                        capset_id == VIRTIO_GPU_CAPSET_VIRGL2);
-    g_hash_table_insert(xl->blobs, GUINT_TO_POINTER(blob->resource_id), blob);
+    g_hash_table_insert(xl->blobs, GUINT_TO_POINTER(cblob.resource_id), blob);
 }
 
 static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
@@ -608,20 +519,22 @@ static void virtio_gpu_xen_lend_ctx_create(VirtIOGPU *g,
 }
 
 /*
- * The host memory of @blob: the per-blob region's, or virglrenderer's
+ * The host memory of @blob: its per-blob region's, or virglrenderer's
  * mapped for the caller, who unmaps it after when *@unmap.  0 or -errno.
+ * A region on its way out may be gone already.
  */
 static int virtio_gpu_xen_lend_blob_memory(VirtIOGPUXenLendBlob *blob,
                                            void **data, uint64_t *size,
                                            bool *unmap)
 {
-    *unmap = !blob->region;
-    if (blob->region) {
-        *data = memory_region_get_ram_ptr(&blob->region->mr);
+    *unmap = !blob->res->mr || blob->unlent;
+    if (!*unmap) {
+        *data = memory_region_get_ram_ptr(blob->res->mr);
         *size = blob->map_size;
         return 0;
     }
-    return virgl_renderer_resource_map(blob->resource_id, data, size);
+    return virgl_renderer_resource_map(blob->res->base.resource_id, data,
+                                       size);
 }
 
 /*
@@ -638,7 +551,7 @@ static bool virtio_gpu_xen_lend_read_blob(VirtIOGPU *g,
                                           size_t len, uint32_t rows,
                                           uint8_t *dst, size_t dst_stride)
 {
-    struct virtio_gpu_simple_resource *res;
+    struct virtio_gpu_simple_resource *res = &blob->res->base;
     uint64_t end, size;
     uint32_t i;
     bool unmap;
@@ -648,11 +561,10 @@ static bool virtio_gpu_xen_lend_read_blob(VirtIOGPU *g,
         return true;
     }
     end = offset + stride * (rows - 1) + len;
-    if (end > blob->size) {
+    if (end > res->blob_size) {
         return false;
     }
-    res = virtio_gpu_find_resource(g, blob->resource_id);
-    if (!blob->region && res && res->iov_cnt) {
+    if (!blob->res->mr && res->iov_cnt) {
         for (i = 0; i < rows; i++) {
             if (iov_to_buf(res->iov, res->iov_cnt, offset + i * stride,
                            dst + i * dst_stride, len) != len) {
@@ -669,7 +581,7 @@ static bool virtio_gpu_xen_lend_read_blob(VirtIOGPU *g,
                len);
     }
     if (unmap) {
-        virgl_renderer_resource_unmap(blob->resource_id);
+        virgl_renderer_resource_unmap(res->resource_id);
     }
     return end <= size;
 }
@@ -859,7 +771,7 @@ virtio_gpu_xen_lend_set_scanout_blob(VirtIOGPU *g, VirtIOGPUXenLendBlob *blob,
                                          &cmd->error)) {
         return;
     }
-    if (!virtio_gpu_scanout_blob_to_fb(&fb, &ss, blob->size)) {
+    if (!virtio_gpu_scanout_blob_to_fb(&fb, &ss, blob->res->base.blob_size)) {
         cmd->error = VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
         return;
     }
@@ -1065,13 +977,12 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
         virtio_gpu_xen_lend_create_blob(g, cmd);
         break;
     case VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB:
-        virtio_gpu_xen_lend_map_blob(g, cmd);
-        break;
     case VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB:
-        if (!virtio_gpu_xen_lend_unmap_blob(g, cmd)) {
-            return;         /* suspended until the region is gone */
+        /* Upstream's, with the hooks that lend and unlend. */
+        virtio_gpu_xen_lend_check_map(g, cmd);
+        if (!cmd->error) {
+            virtio_gpu_virgl_process_cmd(g, cmd);
         }
-        answer = true;
         break;
     case VIRTIO_GPU_CMD_SET_SCANOUT:
     case VIRTIO_GPU_CMD_SET_SCANOUT_BLOB:
@@ -1106,19 +1017,18 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
         virtio_gpu_virgl_process_cmd(g, cmd);
         break;
     case VIRTIO_GPU_CMD_RESOURCE_UNREF:
-        /* A blob still mapped is unmapped first, as the guest should have. */
+        /*
+         * A blob still mapped is unmapped first, through the unmap_blob
+         * hook, and the command may wait for that and run again.
+         */
         resource_id = virtio_gpu_xen_lend_2d_resource(cmd);
-        blob = virtio_gpu_xen_lend_find_blob(xl, resource_id);
-        if (blob) {
-            if (!virtio_gpu_xen_lend_unmap_memory(xl, blob, true)) {
-                return;     /* suspended until the region is gone */
-            }
-            g_hash_table_remove(xl->blobs, GUINT_TO_POINTER(resource_id));
-        }
         if (!virtio_gpu_xen_lend_gl_console(g)) {
             virtio_gpu_xen_lend_hide(g, resource_id);
         }
         virtio_gpu_virgl_process_cmd(g, cmd);
+        if (!virtio_gpu_find_resource(g, resource_id)) {
+            g_hash_table_remove(xl->blobs, GUINT_TO_POINTER(resource_id));
+        }
         break;
     default:
         virtio_gpu_virgl_process_cmd(g, cmd);
@@ -1174,7 +1084,7 @@ virtio_gpu_xen_lend_resource_destroy(VirtIOGPU *g,
 
     blob = virtio_gpu_xen_lend_find_blob(xl, res->resource_id);
     if (blob) {
-        virtio_gpu_xen_lend_unmap_memory(xl, blob, false);
+        virtio_gpu_xen_lend_drop_blob(xl, blob);
         g_hash_table_remove(xl->blobs, GUINT_TO_POINTER(res->resource_id));
     }
     xlc->parent_resource_destroy(g, res, errp);
@@ -1337,7 +1247,8 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
 
     memory_region_init_ram_ptr(&xl->window_mr, OBJECT(dev), "xen-lend-window",
                                b->conf.hostmem, xl->window);
-    memory_region_add_subregion(&b->hostmem, 0, &xl->window_mr);
+    /* Under upstream's per-blob regions, the fallback. */
+    memory_region_add_subregion_overlap(&b->hostmem, 0, &xl->window_mr, -1);
     xl->lend = xen_lend_new(OBJECT(dev), xl->lend_mode, xl->lend_fault_policy,
                             &b->hostmem, xl->window, b->conf.hostmem,
                             xl->max_mappings, errp);
@@ -1353,8 +1264,6 @@ static void virtio_gpu_xen_lend_realize(DeviceState *dev, Error **errp)
     }
     xl->blobs = g_hash_table_new_full(NULL, NULL, NULL, g_free);
     xl->contexts = g_hash_table_new(NULL, NULL);
-    xl->resume_bh = virtio_bh_new_guarded(dev, virtio_gpu_xen_lend_resume_bh,
-                                          xl);
     /*
      * Upstream starts virglrenderer at the guest's first command, because
      * it needs the display's GL context.  With its own EGL it can start
@@ -1383,7 +1292,6 @@ static void virtio_gpu_xen_lend_unrealize(DeviceState *dev)
     memory_region_del_subregion(&b->hostmem, &xl->window_mr);
     g_clear_pointer(&xl->blobs, g_hash_table_destroy);
     g_clear_pointer(&xl->contexts, g_hash_table_destroy);
-    g_clear_pointer(&xl->resume_bh, qemu_bh_delete);
     if (VIRTIO_GPU_GL(xl)->render_node_fd >= 0) {
         close(VIRTIO_GPU_GL(xl)->render_node_fd);
     }
@@ -1604,6 +1512,8 @@ static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
     vgc->process_cmd = virtio_gpu_xen_lend_process_cmd;
     vgc->update_cursor_data = virtio_gpu_xen_lend_update_cursor_data;
     vgc->resource_destroy = virtio_gpu_xen_lend_resource_destroy;
+    vgc->map_blob = virtio_gpu_xen_lend_map_blob;
+    vgc->unmap_blob = virtio_gpu_xen_lend_unmap_blob;
     device_class_set_props(dc, virtio_gpu_xen_lend_properties);
 
     object_class_property_add(klass, "lend-stats", "XenLendStats",
@@ -1654,7 +1564,6 @@ module_kconfig(VIRTIO_GPU_XEN_LEND);
 static void virtio_gpu_xen_lend_register_types(void)
 {
     type_register_static(&virtio_gpu_xen_lend_info);
-    type_register_static(&virtio_gpu_xen_lend_region_info);
 }
 
 type_init(virtio_gpu_xen_lend_register_types)

@@ -17,20 +17,19 @@
 OBJECT_DECLARE_TYPE(VirtIOGPUXenLend, VirtIOGPUXenLendClass,
                     VIRTIO_GPU_XEN_LEND)
 
-typedef struct VirtIOGPUXenLendRegion VirtIOGPUXenLendRegion;
-
-/* A blob resource as the guest created it, and where it is mapped. */
+/*
+ * What the device needs to know of a blob resource beyond upstream's
+ * struct: how the guest created it, and where it is mapped.
+ */
 typedef struct VirtIOGPUXenLendBlob {
-    uint32_t resource_id;
+    struct virtio_gpu_virgl_resource *res;  /* res->mr: mapped per blob */
     uint32_t blob_mem;
     uint32_t blob_flags;
-    uint64_t size;
     bool gl_buffer;         /* a virgl context's: GL maps it, not mmap() */
     bool mapped;
+    bool unlent;            /* while an unmap waits for res->mr to go */
     uint64_t offset;        /* in the hostmem window, while mapped */
     uint64_t map_size;      /* page-aligned length mapped at @offset */
-    VirtIOGPUXenLendRegion *region; /* mapped per blob, not in the window */
-    bool unmapping;         /* waiting for @region to be let go */
 } VirtIOGPUXenLendBlob;
 
 struct VirtIOGPUXenLend {
@@ -55,7 +54,6 @@ struct VirtIOGPUXenLend {
     uint8_t *window;
     MemoryRegion window_mr;
     uint64_t region_maps;   /* blobs mapped per blob, by choice or need */
-    QEMUBH *resume_bh;
 
     /* Lends what is mapped in the window to the guest. */
     XenLend *lend;
