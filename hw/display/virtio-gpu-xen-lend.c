@@ -1406,13 +1406,6 @@ static void virtio_gpu_xen_lend_set_slot_action(Object *obj, Visitor *v,
     }
 }
 
-static bool virtio_gpu_xen_lend_get_fail(Object *obj, Error **errp)
-{
-    VirtIOGPUXenLend *xl = VIRTIO_GPU_XEN_LEND(obj);
-
-    return xl->lend && xen_lend_get_fail(xl->lend);
-}
-
 /* Make the emulated lender run out of pages: lends and re-lends fail. */
 static void virtio_gpu_xen_lend_set_fail(Object *obj, bool value,
                                          Error **errp)
@@ -1539,8 +1532,7 @@ static void virtio_gpu_xen_lend_class_init(ObjectClass *klass, void *data)
         "Drop QEMU's mapping of a lent slot, or all with -1, so that the"
         " kernel revokes it (lend=privcmd, for tests)");
     object_class_property_add_bool(klass, "x-lend-fail",
-                                   virtio_gpu_xen_lend_get_fail,
-                                   virtio_gpu_xen_lend_set_fail);
+                                   NULL, virtio_gpu_xen_lend_set_fail);
     object_class_property_set_description(klass, "x-lend-fail",
         "Make lending and re-lending fail (lend=emulated, for tests)");
     object_class_property_add_str(klass, "x-blob-fill", NULL,

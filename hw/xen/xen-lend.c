@@ -49,7 +49,6 @@ struct XenLend {
     hwaddr lent_base;           /* ... for a window at this address */
     QEMUBH *sync_bh;
     struct XenLendTrap *window_trap;    /* without lending: all trapped */
-    bool fails;                 /* made to fail, for tests */
     QTAILQ_ENTRY(XenLend) next;
 };
 
@@ -687,13 +686,7 @@ bool xen_lend_set_fail(XenLend *xl, bool fail, Error **errp)
         return false;
     }
     xl->ops->set_fail(xl->backend, fail);
-    xl->fails = fail;
     return true;
-}
-
-bool xen_lend_get_fail(XenLend *xl)
-{
-    return xl->fails;
 }
 
 static XenLendSlotState xen_lend_slot_state(XenLendState state)

@@ -42,7 +42,6 @@ void xen_lend_unmap(XenLend *xl, uint32_t resource_id);
 bool xen_lend_revoke(XenLend *xl, int64_t slot, Error **errp);
 bool xen_lend_zap(XenLend *xl, int64_t slot, Error **errp);
 bool xen_lend_set_fail(XenLend *xl, bool fail, Error **errp);
-bool xen_lend_get_fail(XenLend *xl);
 
 XenLendStats *xen_lend_query_stats(XenLend *xl);
 XenLendSlotList *xen_lend_query_slots(XenLend *xl);
