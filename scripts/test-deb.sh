@@ -110,11 +110,12 @@ else
         "$DM -device help in $ROOT"
 fi
 # What it recommends is enough for OpenGL with no display: virgl=on
-# starts (llvmpipe) and the render server with it.
+# starts (llvmpipe) and the render server with it.  Mesa's shader cache
+# goes to /tmp: files in root's home are not the packages' to purge.
 if in_root "$ROOT" sh -c "printf '%s\n' '{\"execute\": \"qmp_capabilities\"}' \
         '{\"execute\": \"quit\"}' |
-        timeout 120 $DM -M q35 -accel qtest -qtest null -nodefaults \
-            -display none -vnc none -qmp stdio \
+        XDG_CACHE_HOME=/tmp/vgxl-cache timeout 120 $DM -M q35 -accel qtest \
+            -qtest null -nodefaults -display none -vnc none -qmp stdio \
             -device virtio-gpu-xen-lend-pci,virgl=on" >"$TEST/virgl.log" 2>&1
 then
     pass "the installed device model starts virgl=on with no display"

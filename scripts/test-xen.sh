@@ -192,6 +192,7 @@ find_step() {
 # Xen's debug keys record what it was doing.  A boot given 10 s times
 # out: dom0 needs 15 s and more to reach its toolstack.
 #
+mkdir -p "$XEN/runs"
 stuck=$XEN/runs/xen-suite-$(date +%Y%m%d-%H%M%S)-deadline
 name="deadline: a stage that times out leaves no QEMU behind"
 if VGXL_XEN_BOOT_TIMEOUT=10 "$TOP/scripts/run-xen.sh" --results "$stuck" \

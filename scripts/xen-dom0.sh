@@ -455,6 +455,21 @@ wait_count() {
     return 1
 }
 
+# stop_lending PID SECS: stop device model PID at a moment when Xen counts
+# pages lent, so that none can be unlent before it is killed.
+stop_lending() {
+    local i n
+    for i in $(seq "$2"); do
+        kill -STOP "$1" || return 1
+        n=$(lent_count)
+        [ "${n:-0}" -gt 0 ] && return 0
+        kill -CONT "$1"
+        sleep 1
+    done
+    echo "Xen counted no lent page in $2 s"
+    return 1
+}
+
 step_lifetime() {
     local rc=0 holder lines pid
     lines=$(xl dmesg | wc -l)
@@ -473,9 +488,9 @@ step_lifetime() {
     kill)
         create stress privcmd vgxl.iters=1000000 || return 1
         wait_serial "vgxl: running vgxl-stress" 300 || rc=1
-        wait_count -gt 0 120 || rc=1
-        fact lent_before "$(lent_count)"
         pid=$(pgrep -f "qemu-system-x86_64 .*-xen-domid $domid ")
+        stop_lending "$pid" 120 || rc=1
+        fact lent_before "$(lent_count)"
         echo "kill -9 of the device model, pid $pid"
         kill -9 $pid || rc=1
         wait_count -eq 0 30 || rc=1
