@@ -953,6 +953,10 @@ static void virtio_gpu_xen_lend_process_cmd(VirtIOGPU *g,
     }
 
     virtio_gpu_xen_lend_check_ids(g, cmd);
+    if (cmd->finished) {
+        /* Too short to read: VIRTIO_GPU_FILL_CMD answered it. */
+        return;
+    }
     if (cmd->error) {
         virtio_gpu_ctrl_response_nodata(g, cmd, cmd->error);
         return;

@@ -990,6 +990,18 @@ static void test_bad_input(void *obj, void *data, QGuestAllocator *alloc)
         .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, .width = 64, .height = 64,
     };
     struct virtio_gpu_ctrl_hdr truncated = HDR(RESOURCE_CREATE_2D, 0);
+    static const uint32_t header_only[] = {
+        VIRTIO_GPU_CMD_CTX_CREATE, VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE,
+        VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE,
+        VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D,
+        VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D,
+        VIRTIO_GPU_CMD_RESOURCE_CREATE_BLOB, VIRTIO_GPU_CMD_RESOURCE_MAP_BLOB,
+        VIRTIO_GPU_CMD_RESOURCE_UNMAP_BLOB, VIRTIO_GPU_CMD_SET_SCANOUT_BLOB,
+        VIRTIO_GPU_CMD_RESOURCE_FLUSH, VIRTIO_GPU_CMD_GET_CAPSET_INFO,
+        VIRTIO_GPU_CMD_GET_CAPSET, VIRTIO_GPU_CMD_GET_EDID,
+        VIRTIO_GPU_CMD_RESOURCE_UNREF,
+    };
+    size_t i;
     int64_t logged;
     /*
      * Backing outside RAM, and more than QEMU's bounce buffer: upstream
@@ -1017,6 +1029,14 @@ static void test_bad_input(void *obj, void *data, QGuestAllocator *alloc)
             (struct virtio_gpu_update_cursor) { .hdr = HDR(UPDATE_CURSOR, 0) });
     assert_refused(&t, "truncated command", &truncated, sizeof(truncated),
                    ERR_PARAM);
+    /* Each command answered once: twice broke the queue, and guest RAM. */
+    for (i = 0; i < ARRAY_SIZE(header_only); i++) {
+        struct virtio_gpu_ctrl_hdr hdr = { .type = header_only[i] };
+        g_autofree char *what = g_strdup_printf("command 0x%x, header alone",
+                                                header_only[i]);
+
+        assert_refused(&t, what, &hdr, sizeof(hdr), ERR_PARAM);
+    }
 
     /*
      * Linux's context of the default capset, made for any file that opens
