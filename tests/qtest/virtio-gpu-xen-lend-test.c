@@ -989,9 +989,9 @@ static void test_bad_input(void *obj, void *data, QGuestAllocator *alloc)
         .hdr = HDR(RESOURCE_CREATE_2D, 0), .resource_id = res2d,
         .format = VIRTIO_GPU_FORMAT_B8G8R8X8_UNORM, .width = 64, .height = 64,
     };
-    struct virtio_gpu_ctrl_hdr truncated = HDR(RESOURCE_CREATE_2D, 0);
     static const uint32_t header_only[] = {
-        VIRTIO_GPU_CMD_CTX_CREATE, VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE,
+        VIRTIO_GPU_CMD_RESOURCE_CREATE_2D, VIRTIO_GPU_CMD_CTX_CREATE,
+        VIRTIO_GPU_CMD_CTX_ATTACH_RESOURCE,
         VIRTIO_GPU_CMD_CTX_DETACH_RESOURCE,
         VIRTIO_GPU_CMD_TRANSFER_TO_HOST_3D,
         VIRTIO_GPU_CMD_TRANSFER_FROM_HOST_3D,
@@ -1027,9 +1027,10 @@ static void test_bad_input(void *obj, void *data, QGuestAllocator *alloc)
             (struct virtio_gpu_ctrl_hdr) { .type = 0x0fff });
     REFUSED(&t, "cursor command on the control queue", ERR_UNSPEC,
             (struct virtio_gpu_update_cursor) { .hdr = HDR(UPDATE_CURSOR, 0) });
-    assert_refused(&t, "truncated command", &truncated, sizeof(truncated),
-                   ERR_PARAM);
-    /* Each command answered once: twice broke the queue, and guest RAM. */
+    /*
+     * Truncated: each command answered once (twice broke the queue, and
+     * guest RAM).
+     */
     for (i = 0; i < ARRAY_SIZE(header_only); i++) {
         struct virtio_gpu_ctrl_hdr hdr = { .type = header_only[i] };
         g_autofree char *what = g_strdup_printf("command 0x%x, header alone",
